@@ -1,0 +1,148 @@
+//! CloudTrail objects (log files, digests, Insights, bare arrays, single events
+//! and newline-delimited events) to the `cloudtrail`, `cloudtrail_insight` and
+//! `cloudtrail_digest` tables. The splitter cuts the stream into records; each
+//! record is parsed on its own with simd-json, so a bad record costs only itself.
+
+mod event;
+mod insight_digest;
+
+pub use event::account_of_arn;
+
+use simd_json::BorrowedValue as Value;
+use simd_json::prelude::*;
+
+use super::json_split::{JsonSplitter, Split};
+use super::{DecodeOptions, Location, Output};
+use crate::schema::LogKind;
+use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
+
+/// Push decoder for CloudTrail JSON content.
+pub struct CloudTrailDecoder {
+    splitter: JsonSplitter,
+    state: State,
+}
+
+struct State {
+    batch_rows: usize,
+    buffers: simd_json::Buffers,
+    events: EventBuilder,
+    insights: InsightBuilder,
+    digests: DigestBuilder,
+    scratch: event::EventScratch,
+    json_scratch: Vec<u8>,
+    nested: Vec<u8>,
+}
+
+impl CloudTrailDecoder {
+    /// Creates a decoder.
+    pub fn new(options: &DecodeOptions) -> Self {
+        let rows = options.batch_rows.max(1);
+        Self {
+            splitter: JsonSplitter::new(options.split),
+            state: State {
+                batch_rows: rows,
+                buffers: simd_json::Buffers::with_max_depth(64 * 1024, options.split.max_depth as usize + 2),
+                events: EventBuilder::with_capacity(rows.min(8192)),
+                insights: InsightBuilder::with_capacity(16),
+                digests: DigestBuilder::with_capacity(16),
+                scratch: event::EventScratch::default(),
+                json_scratch: Vec::new(),
+                nested: Vec::new(),
+            },
+        }
+    }
+
+    /// Decodes the next chunk of decompressed content.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
+        let state = &mut self.state;
+        self.splitter.push(chunk, &mut |item| state.handle(item, out));
+    }
+
+    /// Ends the content: reports an incomplete last record and flushes every table.
+    pub fn finish(&mut self, out: &mut Output) {
+        let state = &mut self.state;
+        self.splitter.finish(&mut |item| state.handle(item, out));
+        state.flush(out, true);
+    }
+}
+
+impl State {
+    fn handle(&mut self, item: Split<'_>, out: &mut Output) {
+        match item {
+            Split::Error { ordinal, offset, message } => {
+                out.errors.record(Location::Record { ordinal, offset }, message);
+            }
+            Split::Value { bytes, ordinal, offset } => {
+                let location = Location::Record { ordinal, offset };
+                match simd_json::to_borrowed_value_with_buffers(bytes, &mut self.buffers) {
+                    Ok(mut value) => self.route(&mut value, location, out, true),
+                    Err(e) => out.errors.record(location, format!("invalid JSON: {e}")),
+                }
+                self.flush(out, false);
+            }
+        }
+    }
+
+    fn route(&mut self, value: &mut Value<'_>, location: Location, out: &mut Output, allow_nested: bool) {
+        if !value.is_object() {
+            out.errors.record(location, format!("record is a JSON {}, not an object", value.value_type_name()));
+            return;
+        }
+        if insight_digest::is_digest(value) {
+            insight_digest::append_digest(value, &mut self.digests);
+        } else if insight_digest::is_insight(value) {
+            insight_digest::append_insight(value, &mut self.insights, &mut self.json_scratch);
+        } else if let (true, Some(inner)) = (allow_nested, value.get_str("CloudTrailEvent")) {
+            // `aws cloudtrail lookup-events` output carries each event as a JSON string.
+            self.nested.clear();
+            self.nested.extend_from_slice(inner.as_bytes());
+            let mut nested = std::mem::take(&mut self.nested);
+            match simd_json::to_borrowed_value(&mut nested) {
+                Ok(mut inner) => self.route(&mut inner, location, out, false),
+                Err(e) => out.errors.record(location, format!("invalid JSON in CloudTrailEvent: {e}")),
+            }
+            self.nested = nested;
+        } else if event::looks_like_event(value) {
+            event::scrub_secrets(value);
+            event::append_event(value, &mut self.events, &mut self.scratch);
+        } else {
+            out.errors.record(
+                location,
+                "JSON object is not a CloudTrail event, Insights event or digest (no eventTime, eventName, eventSource, eventVersion or userIdentity)".into(),
+            );
+        }
+    }
+
+    fn flush(&mut self, out: &mut Output, all: bool) {
+        let limit = if all { 1 } else { self.batch_rows };
+        if self.events.len() >= limit {
+            out.push(LogKind::CloudTrail, self.events.finish());
+        }
+        if self.insights.len() >= limit {
+            out.push(LogKind::CloudTrailInsight, self.insights.finish());
+        }
+        if self.digests.len() >= limit {
+            out.push(LogKind::CloudTrailDigest, self.digests.finish());
+        }
+    }
+}
+
+trait TypeName {
+    fn value_type_name(&self) -> &'static str;
+}
+
+impl TypeName for Value<'_> {
+    fn value_type_name(&self) -> &'static str {
+        if self.is_array() {
+            "array"
+        } else if self.is_str() {
+            "string"
+        } else if self.is_null() {
+            "null"
+        } else if self.is_bool() {
+            "boolean"
+        } else {
+            "number"
+        }
+    }
+}

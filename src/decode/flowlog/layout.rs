@@ -1,0 +1,189 @@
+//! The field layout of a flow-log file, read from its header line (or the
+//! default version-2 format when there is none), and the typed column builders
+//! that follow it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use arrow::array::{
+    ArrayRef, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder, new_null_array,
+};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
+
+use crate::schema::flowlog::{self, FieldType, KNOWN_FIELDS};
+
+/// Most unknown header fields kept as extra text columns.
+pub const MAX_EXTRA_FIELDS: usize = 32;
+
+/// Where one header position goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A published field (index into `KNOWN_FIELDS`).
+    Known(usize),
+    /// An unknown field kept as text (index into the extra columns).
+    Extra(usize),
+    /// A field that is dropped (duplicate, or past the extra-field limit).
+    Skip,
+}
+
+/// The layout of the lines that follow a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The header's field names, as written.
+    pub names: Vec<String>,
+    /// Where each position goes.
+    pub slots: Vec<Slot>,
+    /// Column names of the extra (unknown) fields.
+    pub extras: Vec<String>,
+}
+
+impl Layout {
+    /// Builds a layout from header names; returns problems worth reporting.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> (Layout, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        let mut slots = Vec::with_capacity(names.len());
+        let mut extras = Vec::new();
+        let mut dropped_extras = 0usize;
+        for name in names {
+            let name = name.as_ref();
+            if !seen.insert(name) {
+                problems.push(format!("header repeats field `{name}`; the repeat is ignored"));
+                slots.push(Slot::Skip);
+                continue;
+            }
+            match flowlog::known_field(name) {
+                Some((i, _)) => slots.push(Slot::Known(i)),
+                None if extras.len() < MAX_EXTRA_FIELDS => {
+                    log_unknown_once(name);
+                    slots.push(Slot::Extra(extras.len()));
+                    extras.push(flowlog::extra_column_name(name));
+                }
+                None => {
+                    dropped_extras += 1;
+                    slots.push(Slot::Skip);
+                }
+            }
+        }
+        if dropped_extras > 0 {
+            problems.push(format!(
+                "header declares {} unknown fields; only the first {MAX_EXTRA_FIELDS} are kept",
+                dropped_extras + MAX_EXTRA_FIELDS
+            ));
+        }
+        let names = names.iter().map(|n| n.as_ref().to_string()).collect();
+        (Layout { names, slots, extras }, problems)
+    }
+
+    /// The default (version 2) layout.
+    pub fn default_v2() -> Layout {
+        Layout::from_names(flowlog::DEFAULT_V2_FIELDS).0
+    }
+}
+
+fn log_unknown_once(name: &str) {
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if seen.len() < 1024 && seen.insert(name.to_string()) {
+        tracing::info!(field = name, "unknown flow-log field kept as a text column");
+    }
+}
+
+/// True when a line is a header: every token is a field name (lowercase
+/// letters and hyphens, or a published name) and at least one is published.
+pub fn is_header(line: &[u8]) -> bool {
+    let mut any_known = false;
+    for token in line.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
+        let Ok(name) = std::str::from_utf8(token) else { return false };
+        if flowlog::known_field(name).is_some() {
+            any_known = true;
+        } else if !(token[0].is_ascii_lowercase() && token.iter().all(|&b| b.is_ascii_lowercase() || b == b'-')) {
+            return false;
+        }
+    }
+    any_known
+}
+
+/// A typed column under construction.
+pub enum ColumnBuilder {
+    /// Text.
+    Text(StringBuilder),
+    /// 32-bit integers.
+    Int32(Int32Builder),
+    /// 64-bit integers.
+    Int64(Int64Builder),
+    /// Unix seconds.
+    Seconds(TimestampSecondBuilder),
+}
+
+impl ColumnBuilder {
+    fn new(ty: FieldType, capacity: usize) -> Self {
+        match ty {
+            FieldType::Text => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 16)),
+            FieldType::Int32 => ColumnBuilder::Int32(Int32Builder::with_capacity(capacity)),
+            FieldType::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
+            FieldType::UnixSeconds => {
+                ColumnBuilder::Seconds(TimestampSecondBuilder::with_capacity(capacity).with_timezone("+00:00"))
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Text(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int32(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int64(b) => Arc::new(b.finish()),
+            ColumnBuilder::Seconds(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// The builders of one layout: one per known field present, one per extra field.
+pub struct Columns {
+    /// Indexed like `KNOWN_FIELDS`; `None` for fields the layout lacks.
+    pub known: Vec<Option<ColumnBuilder>>,
+    /// One text builder per extra field.
+    pub extra: Vec<StringBuilder>,
+    extra_names: Vec<String>,
+    /// Rows appended since the last `finish`.
+    pub rows: usize,
+}
+
+impl Columns {
+    /// Builders for `layout`.
+    pub fn new(layout: &Layout, capacity: usize) -> Self {
+        let mut known: Vec<Option<ColumnBuilder>> = KNOWN_FIELDS.iter().map(|_| None).collect();
+        for slot in &layout.slots {
+            if let Slot::Known(i) = *slot {
+                known[i] = Some(ColumnBuilder::new(KNOWN_FIELDS[i].ty, capacity));
+            }
+        }
+        let extra = layout.extras.iter().map(|_| StringBuilder::with_capacity(capacity, capacity * 8)).collect();
+        Self { known, extra, extra_names: layout.extras.clone(), rows: 0 }
+    }
+
+    /// A batch in the canonical column order (absent fields null), extra columns after.
+    pub fn finish(&mut self) -> RecordBatch {
+        let rows = std::mem::take(&mut self.rows);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(KNOWN_FIELDS.len() + self.extra.len());
+        for (field, builder) in KNOWN_FIELDS.iter().zip(self.known.iter_mut()) {
+            columns.push(match builder {
+                Some(b) => b.finish(),
+                None => new_null_array(&field.ty.data_type(), rows),
+            });
+        }
+        let schema = if self.extra.is_empty() {
+            flowlog::schema()
+        } else {
+            let mut fields: Vec<Arc<Field>> = flowlog::schema().fields().iter().cloned().collect();
+            for (name, builder) in self.extra_names.iter().zip(self.extra.iter_mut()) {
+                fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
+                columns.push(Arc::new(builder.finish()));
+            }
+            Arc::new(Schema::new(fields))
+        };
+        // Columns follow the schema they are built with, so this cannot fail.
+        RecordBatch::try_new(schema, columns).unwrap_or_else(|e| unreachable!("flow-log columns out of sync: {e}"))
+    }
+}

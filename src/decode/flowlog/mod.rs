@@ -1,0 +1,268 @@
+//! VPC Flow Logs to the `flowlog` table. Text objects are decoded line by
+//! line following their header (any subset and order of the published fields;
+//! the default version-2 format when there is no header); `-` is null; a line
+//! with the wrong number of fields or a bad number is counted with its line
+//! number and skipped, and the rest of the object still decodes. Parquet
+//! objects (AWS's `parquet` delivery) are read by [`parquet`].
+
+mod layout;
+pub mod parquet;
+
+use memchr::memchr;
+
+pub use layout::{Layout, MAX_EXTRA_FIELDS, is_header};
+
+use super::{DecodeOptions, Location, Output};
+use crate::schema::LogKind;
+use crate::schema::flowlog::{FieldType, KNOWN_FIELDS};
+use layout::{ColumnBuilder, Columns, Slot};
+
+/// Push decoder for flow-log text.
+pub struct FlowLogDecoder {
+    layout: Layout,
+    columns: Columns,
+    started: bool,
+    carry: Vec<u8>,
+    skipping_long_line: bool,
+    line_no: u64,
+    max_line_bytes: usize,
+    batch_rows: usize,
+    tokens: Vec<(usize, usize)>,
+    numbers: Vec<Option<i64>>,
+}
+
+impl FlowLogDecoder {
+    /// Creates a decoder.
+    pub fn new(options: &DecodeOptions) -> Self {
+        let layout = Layout::default_v2();
+        let batch_rows = options.batch_rows.max(1);
+        Self {
+            columns: Columns::new(&layout, batch_rows.min(65_536)),
+            layout,
+            started: false,
+            carry: Vec::new(),
+            skipping_long_line: false,
+            line_no: 0,
+            max_line_bytes: options.max_line_bytes,
+            batch_rows,
+            tokens: Vec::with_capacity(64),
+            numbers: Vec::with_capacity(64),
+        }
+    }
+
+    /// Decodes the next chunk of decompressed content.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
+        let mut rest = chunk;
+        if self.skipping_long_line || !self.carry.is_empty() {
+            let Some(p) = memchr(b'\n', rest) else {
+                self.carry_over(rest, out);
+                return;
+            };
+            if self.skipping_long_line {
+                self.skipping_long_line = false;
+            } else {
+                self.carry.extend_from_slice(&rest[..p]);
+                let line = std::mem::take(&mut self.carry);
+                self.line(&line, out);
+                self.carry = line;
+                self.carry.clear();
+            }
+            rest = &rest[p + 1..];
+        }
+        while let Some(p) = memchr(b'\n', rest) {
+            self.line(&rest[..p], out);
+            rest = &rest[p + 1..];
+        }
+        self.carry_over(rest, out);
+    }
+
+    /// Ends the content: decodes a last line without newline and flushes.
+    pub fn finish(&mut self, out: &mut Output) {
+        if !self.carry.is_empty() && !self.skipping_long_line {
+            let line = std::mem::take(&mut self.carry);
+            self.line(&line, out);
+        }
+        self.flush(out);
+    }
+
+    fn carry_over(&mut self, tail: &[u8], out: &mut Output) {
+        if self.skipping_long_line || tail.is_empty() {
+            return;
+        }
+        if self.carry.len() + tail.len() > self.max_line_bytes {
+            self.line_no += 1;
+            out.errors.record(
+                Location::Line(self.line_no),
+                format!("line longer than {} bytes skipped", self.max_line_bytes),
+            );
+            self.carry = Vec::new();
+            self.skipping_long_line = true;
+        } else {
+            self.carry.extend_from_slice(tail);
+        }
+    }
+
+    fn flush(&mut self, out: &mut Output) {
+        if self.columns.rows > 0 {
+            out.push(LogKind::FlowLog, self.columns.finish());
+        }
+    }
+
+    fn line(&mut self, line: &[u8], out: &mut Output) {
+        self.line_no += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > self.max_line_bytes {
+            out.errors.record(
+                Location::Line(self.line_no),
+                format!("line longer than {} bytes skipped", self.max_line_bytes),
+            );
+            return;
+        }
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        let first = !self.started;
+        self.started = true;
+        if line[0].is_ascii_lowercase() && is_header(line) {
+            self.header(line, first, out);
+            return;
+        }
+        self.record(line, out);
+    }
+
+    fn header(&mut self, line: &[u8], first: bool, out: &mut Output) {
+        let names: Vec<&str> = std::str::from_utf8(line)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .collect();
+        if self.layout.names.iter().map(String::as_str).eq(names.iter().copied()) {
+            return; // the same header again (concatenated files)
+        }
+        let (layout, problems) = Layout::from_names(&names);
+        for p in problems {
+            out.errors.record(Location::Line(self.line_no), p);
+        }
+        if !first {
+            tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
+        }
+        self.flush(out);
+        self.columns = Columns::new(&layout, self.batch_rows.min(65_536));
+        self.layout = layout;
+    }
+
+    fn record(&mut self, line: &[u8], out: &mut Output) {
+        self.tokens.clear();
+        let mut start = 0;
+        for (i, &b) in line.iter().enumerate() {
+            if b == b' ' || b == b'\t' {
+                if i > start {
+                    self.tokens.push((start, i));
+                }
+                start = i + 1;
+            }
+        }
+        if line.len() > start {
+            self.tokens.push((start, line.len()));
+        }
+        if self.tokens.len() != self.layout.slots.len() {
+            out.errors.record(
+                Location::Line(self.line_no),
+                format!("expected {} fields, found {}", self.layout.slots.len(), self.tokens.len()),
+            );
+            return;
+        }
+        // Validate every number before appending anything, so a bad line leaves no partial row.
+        self.numbers.clear();
+        for (slot, &(s, e)) in self.layout.slots.iter().zip(&self.tokens) {
+            let value = match *slot {
+                Slot::Known(k) if KNOWN_FIELDS[k].ty != FieldType::Text => {
+                    let field = &KNOWN_FIELDS[k];
+                    match parse_number(&line[s..e]) {
+                        Ok(v) if v.is_none_or(|v| v >= field.range.0 && v <= field.range.1) => v,
+                        Ok(v) => {
+                            out.errors.record(
+                                Location::Line(self.line_no),
+                                format!(
+                                    "field `{}`: {} is out of range {}..={}",
+                                    field.aws_name,
+                                    v.unwrap_or_default(),
+                                    field.range.0,
+                                    field.range.1
+                                ),
+                            );
+                            return;
+                        }
+                        Err(()) => {
+                            out.errors.record(
+                                Location::Line(self.line_no),
+                                format!(
+                                    "field `{}`: `{}` is not a number",
+                                    field.aws_name,
+                                    String::from_utf8_lossy(&line[s..e.min(s + 64)])
+                                ),
+                            );
+                            return;
+                        }
+                    }
+                }
+                _ => None,
+            };
+            self.numbers.push(value);
+        }
+        for ((slot, &(s, e)), &number) in self.layout.slots.iter().zip(&self.tokens).zip(&self.numbers) {
+            let token = &line[s..e];
+            match *slot {
+                Slot::Known(k) => match &mut self.columns.known[k] {
+                    Some(ColumnBuilder::Text(b)) => append_text(b, token),
+                    Some(ColumnBuilder::Int32(b)) => b.append_option(number.map(|v| v as i32)),
+                    Some(ColumnBuilder::Int64(b)) => b.append_option(number),
+                    Some(ColumnBuilder::Seconds(b)) => b.append_option(number),
+                    None => {}
+                },
+                Slot::Extra(x) => append_text(&mut self.columns.extra[x], token),
+                Slot::Skip => {}
+            }
+        }
+        self.columns.rows += 1;
+        if self.columns.rows >= self.batch_rows {
+            self.flush(out);
+        }
+    }
+}
+
+fn append_text(b: &mut arrow::array::StringBuilder, token: &[u8]) {
+    if token == b"-" {
+        b.append_null();
+    } else {
+        match std::str::from_utf8(token) {
+            Ok(s) => b.append_value(s),
+            Err(_) => b.append_value(String::from_utf8_lossy(token)),
+        }
+    }
+}
+
+/// `-` is null; otherwise an optionally negative decimal integer of at most 18 digits.
+fn parse_number(token: &[u8]) -> Result<Option<i64>, ()> {
+    if token == b"-" {
+        return Ok(None);
+    }
+    let (negative, digits) = match token.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, token),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return Err(());
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(());
+        }
+        v = v * 10 + i64::from(d - b'0');
+    }
+    Ok(Some(if negative { -v } else { v }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Object content as a stream of decompressed chunks: gzip (including
+//! multi-member streams) is detected by its magic bytes, never by the key's
+//! suffix, and inflated under a size cap and a ratio cap; anything else passes
+//! through unchanged.
+
+use std::io::Read;
+
+use flate2::read::MultiGzDecoder;
+
+/// The two bytes every gzip member starts with.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// True when `bytes` starts like a gzip stream.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+/// Limits that stop decompression bombs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InflateLimits {
+    /// Largest decompressed size accepted for one object, in bytes.
+    pub max_decompressed_bytes: u64,
+    /// Largest decompressed/compressed ratio accepted once the output passes
+    /// `ratio_check_after_bytes` (real CloudTrail and flow logs compress 5-20x).
+    pub max_ratio: u64,
+    /// Output size below which the ratio is not checked (small, repetitive files compress well).
+    pub ratio_check_after_bytes: u64,
+}
+
+impl Default for InflateLimits {
+    fn default() -> Self {
+        Self {
+            max_decompressed_bytes: 2 * 1024 * 1024 * 1024,
+            max_ratio: 200,
+            ratio_check_after_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why an object's content could not be (fully) read.
+#[derive(Debug, thiserror::Error)]
+pub enum InflateError {
+    /// The decompressed size passed `max_decompressed_bytes`.
+    #[error("decompressed size exceeds the limit of {limit} bytes (decompression bomb?)")]
+    TooLarge {
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The compression ratio passed `max_ratio`.
+    #[error("compression ratio exceeds {max_ratio}:1 after {produced} bytes from {compressed} compressed bytes (decompression bomb?)")]
+    RatioExceeded {
+        /// The limit in force.
+        max_ratio: u64,
+        /// Bytes produced so far.
+        produced: u64,
+        /// Compressed size of the object.
+        compressed: u64,
+    },
+    /// The gzip stream is corrupt or ends early.
+    #[error("corrupt or truncated gzip stream after {produced} decompressed bytes: {source}")]
+    Corrupt {
+        /// Bytes produced before the failure.
+        produced: u64,
+        /// The inflater's error.
+        source: std::io::Error,
+    },
+}
+
+/// Size of the chunks handed to decoders.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+enum Inner<'a> {
+    Gzip(Box<MultiGzDecoder<&'a [u8]>>),
+    Plain(&'a [u8]),
+}
+
+/// Reads an object's content chunk by chunk, inflating gzip on the way.
+pub struct ContentReader<'a> {
+    inner: Inner<'a>,
+    compressed_len: u64,
+    produced: u64,
+    limits: InflateLimits,
+    buf: Vec<u8>,
+}
+
+impl<'a> ContentReader<'a> {
+    /// Starts reading `object`, inflating it if it starts with the gzip magic.
+    pub fn new(object: &'a [u8], limits: InflateLimits) -> Self {
+        let inner = if is_gzip(object) {
+            Inner::Gzip(Box::new(MultiGzDecoder::new(object)))
+        } else {
+            Inner::Plain(object)
+        };
+        Self {
+            inner,
+            compressed_len: object.len() as u64,
+            produced: 0,
+            limits,
+            buf: Vec::new(),
+        }
+    }
+
+    /// True when the object is gzip-compressed.
+    pub fn is_gzip(&self) -> bool {
+        matches!(self.inner, Inner::Gzip(_))
+    }
+
+    /// Decompressed bytes produced so far.
+    pub fn produced(&self) -> u64 {
+        self.produced
+    }
+
+    /// The next chunk of content, or `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, InflateError> {
+        match &mut self.inner {
+            Inner::Plain(rest) => {
+                if rest.is_empty() {
+                    return Ok(None);
+                }
+                let n = rest.len().min(CHUNK_BYTES);
+                let (chunk, tail) = rest.split_at(n);
+                *rest = tail;
+                self.produced += n as u64;
+                check_limits(self.produced, self.compressed_len, &self.limits, false)?;
+                Ok(Some(chunk))
+            }
+            Inner::Gzip(decoder) => {
+                self.buf.resize(CHUNK_BYTES, 0);
+                let mut filled = 0;
+                // Fill the chunk completely (or reach the end) so decoders see few, large chunks.
+                while filled < self.buf.len() {
+                    match decoder.read(&mut self.buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(source) => {
+                            return Err(InflateError::Corrupt {
+                                produced: self.produced + filled as u64,
+                                source,
+                            });
+                        }
+                    }
+                }
+                if filled == 0 {
+                    return Ok(None);
+                }
+                self.produced += filled as u64;
+                check_limits(self.produced, self.compressed_len, &self.limits, true)?;
+                Ok(Some(&self.buf[..filled]))
+            }
+        }
+    }
+
+    /// Reads the whole remaining content into one buffer (for formats that need random access).
+    pub fn read_to_end(&mut self) -> Result<Vec<u8>, InflateError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next_chunk()? {
+            out.extend_from_slice(chunk);
+        }
+        Ok(out)
+    }
+}
+
+fn check_limits(produced: u64, compressed: u64, limits: &InflateLimits, gzip: bool) -> Result<(), InflateError> {
+    if produced > limits.max_decompressed_bytes {
+        return Err(InflateError::TooLarge { limit: limits.max_decompressed_bytes });
+    }
+    if gzip && produced > limits.ratio_check_after_bytes && produced / compressed.max(1) > limits.max_ratio {
+        return Err(InflateError::RatioExceeded {
+            max_ratio: limits.max_ratio,
+            produced,
+            compressed,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read_all(object: &[u8], limits: InflateLimits) -> Result<Vec<u8>, InflateError> {
+        ContentReader::new(object, limits).read_to_end()
+    }
+
+    #[test]
+    fn plain_content_passes_through() {
+        let out = read_all(b"hello", InflateLimits::default()).unwrap();
+        assert_eq!(out, b"hello");
+        assert!(!ContentReader::new(b"hello", InflateLimits::default()).is_gzip());
+    }
+
+    #[test]
+    fn multi_member_gzip_is_read_to_the_end() {
+        let mut object = gzip(b"first member\n");
+        object.extend(gzip(b"second member\n"));
+        let out = read_all(&object, InflateLimits::default()).unwrap();
+        assert_eq!(out, b"first member\nsecond member\n");
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let object = gzip(&vec![b'x'; 100_000]);
+        let err = read_all(&object[..object.len() / 2], InflateLimits::default()).unwrap_err();
+        assert!(matches!(err, InflateError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn absolute_cap_stops_a_bomb() {
+        let object = gzip(&vec![0u8; 4 * 1024 * 1024]);
+        let limits = InflateLimits { max_decompressed_bytes: 1024 * 1024, ..Default::default() };
+        let err = read_all(&object, limits).unwrap_err();
+        assert!(matches!(err, InflateError::TooLarge { limit } if limit == 1024 * 1024), "{err}");
+    }
+
+    #[test]
+    fn ratio_cap_stops_a_bomb() {
+        let object = gzip(&vec![0u8; 8 * 1024 * 1024]);
+        let limits = InflateLimits { max_ratio: 100, ratio_check_after_bytes: 1024 * 1024, ..Default::default() };
+        let err = read_all(&object, limits).unwrap_err();
+        assert!(matches!(err, InflateError::RatioExceeded { .. }), "{err}");
+    }
+
+    #[test]
+    fn plain_content_is_capped_too() {
+        let limits = InflateLimits { max_decompressed_bytes: 10, ..Default::default() };
+        assert!(read_all(&[b'a'; 11], limits).is_err());
+        assert!(read_all(&[b'a'; 10], limits).is_ok());
+    }
+}

@@ -1,0 +1,314 @@
+//! Bytes in, Arrow out: inflate an object, pick its kind, and decode it into
+//! record batches of the tables in [`crate::schema`]. No IO and no AWS types:
+//! the same code serves the CLI, the daemon, tests and benchmarks.
+//!
+//! Errors come in two sizes. A record-level problem (one bad event, one bad
+//! flow-log line) is counted and described in [`DecodedObject::errors`] and the
+//! rest of the object still decodes. An object-level problem (corrupt gzip,
+//! decompression bomb, unreadable Parquet) ends the object in
+//! [`DecodedObject::fatal`]; the records decoded before it are kept.
+
+pub mod cloudtrail;
+pub mod flowlog;
+pub mod gzip;
+pub mod json_split;
+pub mod timestamp;
+
+use std::fmt;
+
+use arrow::record_batch::RecordBatch;
+
+pub use gzip::{InflateError, InflateLimits};
+pub use json_split::SplitLimits;
+
+use crate::schema::LogKind;
+
+/// Which decoder to use for an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindHint {
+    /// From the key layout when it is AWS's, else from the content.
+    #[default]
+    Auto,
+    /// CloudTrail JSON (events, Insights, digests).
+    CloudTrail,
+    /// VPC Flow Logs (text with or without header, or Parquet).
+    FlowLog,
+}
+
+/// Options of the decoders.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// Inflation limits (decompression bombs).
+    pub inflate: InflateLimits,
+    /// Limits on a single CloudTrail record.
+    pub split: SplitLimits,
+    /// Rows per output batch.
+    pub batch_rows: usize,
+    /// Longest flow-log line accepted, in bytes.
+    pub max_line_bytes: usize,
+    /// Record errors described per object (all are counted).
+    pub max_error_details: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self {
+            inflate: InflateLimits::default(),
+            split: SplitLimits::default(),
+            batch_rows: 8192,
+            max_line_bytes: 1024 * 1024,
+            max_error_details: 20,
+        }
+    }
+}
+
+/// Where in an object a record error was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A JSON record: 1-based ordinal (0 when between records) and byte offset in the decompressed content.
+    Record {
+        /// 1-based ordinal of the record.
+        ordinal: u64,
+        /// Byte offset in the decompressed content.
+        offset: u64,
+    },
+    /// A 1-based line of a text object.
+    Line(u64),
+    /// The object as a whole.
+    Object,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Record { ordinal: 0, offset } => write!(f, "byte {offset}"),
+            Location::Record { ordinal, offset } => write!(f, "record {ordinal} (byte {offset})"),
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Object => f.write_str("object"),
+        }
+    }
+}
+
+/// One record that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// Where it is.
+    pub location: Location,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Counts record errors and keeps the first few.
+#[derive(Debug, Default, Clone)]
+pub struct ErrorLog {
+    /// Every record error seen.
+    pub count: u64,
+    /// The first `max_error_details` of them.
+    pub details: Vec<RecordError>,
+    max_details: usize,
+}
+
+impl ErrorLog {
+    fn new(max_details: usize) -> Self {
+        Self { count: 0, details: Vec::new(), max_details }
+    }
+
+    /// Counts one error, keeping its description while there is room.
+    pub fn record(&mut self, location: Location, message: String) {
+        self.count += 1;
+        if self.details.len() < self.max_details {
+            self.details.push(RecordError { location, message });
+        }
+    }
+}
+
+/// Batches and errors collected while decoding one object.
+#[derive(Debug)]
+pub struct Output {
+    /// Decoded batches, each with the table it belongs to.
+    pub batches: Vec<(LogKind, RecordBatch)>,
+    /// Record errors.
+    pub errors: ErrorLog,
+}
+
+impl Output {
+    fn new(max_error_details: usize) -> Self {
+        Self { batches: Vec::new(), errors: ErrorLog::new(max_error_details) }
+    }
+
+    fn push(&mut self, kind: LogKind, batch: RecordBatch) {
+        if batch.num_rows() > 0 {
+            self.batches.push((kind, batch));
+        }
+    }
+}
+
+/// Why an object stopped decoding.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Inflating the content failed or hit a limit.
+    #[error(transparent)]
+    Inflate(#[from] InflateError),
+    /// The object has no content.
+    #[error("object is empty")]
+    Empty,
+    /// A Parquet flow-log object could not be read.
+    #[error("unreadable Parquet flow log: {0}")]
+    Parquet(String),
+}
+
+/// Everything decoding one object produced.
+#[derive(Debug)]
+pub struct DecodedObject {
+    /// The decoder that was used.
+    pub format: ContentFormat,
+    /// Batches per table, in content order.
+    pub batches: Vec<(LogKind, RecordBatch)>,
+    /// Record errors (counted, first few described).
+    pub errors: ErrorLog,
+    /// The object-level error that ended decoding early, if any.
+    pub fatal: Option<DecodeError>,
+    /// Size of the object as stored.
+    pub stored_bytes: u64,
+    /// Size of its decompressed content (as far as it was read).
+    pub content_bytes: u64,
+}
+
+impl DecodedObject {
+    /// Rows decoded, over every table.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(|(_, b)| b.num_rows()).sum()
+    }
+
+    /// Rows decoded into one table.
+    pub fn rows_of(&self, kind: LogKind) -> usize {
+        self.batches.iter().filter(|(k, _)| *k == kind).map(|(_, b)| b.num_rows()).sum()
+    }
+
+    /// True when neither a record error nor an object error occurred.
+    pub fn is_clean(&self) -> bool {
+        self.errors.count == 0 && self.fatal.is_none()
+    }
+}
+
+/// The format an object's content was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentFormat {
+    /// CloudTrail JSON.
+    CloudTrailJson,
+    /// Space-separated flow-log text.
+    FlowLogText,
+    /// Flow logs in Parquet.
+    FlowLogParquet,
+    /// Nothing to decode (empty object).
+    Empty,
+}
+
+/// The kind an AWS key layout implies: `AWSLogs/<account>/CloudTrail*/...` or `.../vpcflowlogs/...`.
+pub fn kind_from_key(key: &str) -> Option<KindHint> {
+    let lower = key.to_ascii_lowercase();
+    if lower.contains("/vpcflowlogs/") || lower.starts_with("vpcflowlogs/") {
+        Some(KindHint::FlowLog)
+    } else if key.contains("/CloudTrail/") || key.contains("/CloudTrail-Digest/") || key.contains("/CloudTrail-Insight/") {
+        Some(KindHint::CloudTrail)
+    } else {
+        None
+    }
+}
+
+fn format_from_content(first: &[u8]) -> ContentFormat {
+    if first.starts_with(b"PAR1") {
+        return ContentFormat::FlowLogParquet;
+    }
+    let start = first.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    match start.map(|i| first[i]) {
+        Some(b'{') | Some(b'[') => ContentFormat::CloudTrailJson,
+        _ => ContentFormat::FlowLogText,
+    }
+}
+
+/// Decodes one object. `key` (a path or S3 key) only serves kind detection.
+pub fn decode_object(key: &str, object: &[u8], hint: KindHint, options: &DecodeOptions) -> DecodedObject {
+    let mut out = Output::new(options.max_error_details);
+    let mut reader = gzip::ContentReader::new(object, options.inflate);
+    let hint = match hint {
+        KindHint::Auto => kind_from_key(key).unwrap_or(KindHint::Auto),
+        h => h,
+    };
+    let first = match reader.next_chunk() {
+        Ok(Some(chunk)) => chunk.to_vec(),
+        Ok(None) => return finished(ContentFormat::Empty, out, Some(DecodeError::Empty), object, 0),
+        Err(e) => return finished(ContentFormat::Empty, out, Some(e.into()), object, reader.produced()),
+    };
+    let sniffed = format_from_content(&first);
+    let format = match (hint, sniffed) {
+        (KindHint::CloudTrail, _) => ContentFormat::CloudTrailJson,
+        (KindHint::FlowLog, ContentFormat::FlowLogParquet) => ContentFormat::FlowLogParquet,
+        (KindHint::FlowLog, _) => ContentFormat::FlowLogText,
+        (KindHint::Auto, f) => f,
+    };
+    let fatal = match format {
+        ContentFormat::CloudTrailJson => {
+            let mut decoder = cloudtrail::CloudTrailDecoder::new(options);
+            let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
+            decoder.finish(&mut out);
+            fatal
+        }
+        ContentFormat::FlowLogText => {
+            let mut decoder = flowlog::FlowLogDecoder::new(options);
+            let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
+            decoder.finish(&mut out);
+            fatal
+        }
+        ContentFormat::FlowLogParquet | ContentFormat::Empty => {
+            let mut content = first;
+            match reader.read_to_end() {
+                Ok(rest) => {
+                    content.extend(rest);
+                    flowlog::parquet::decode(content.into(), options.batch_rows, &mut out).err()
+                }
+                Err(e) => Some(e.into()),
+            }
+        }
+    };
+    finished(format, out, fatal, object, reader.produced())
+}
+
+fn stream(
+    reader: &mut gzip::ContentReader<'_>,
+    first: Vec<u8>,
+    out: &mut Output,
+    mut push: impl FnMut(&[u8], &mut Output),
+) -> Option<DecodeError> {
+    push(&first, out);
+    loop {
+        match reader.next_chunk() {
+            Ok(Some(chunk)) => push(chunk, out),
+            Ok(None) => return None,
+            Err(e) => return Some(e.into()),
+        }
+    }
+}
+
+fn finished(
+    format: ContentFormat,
+    out: Output,
+    fatal: Option<DecodeError>,
+    object: &[u8],
+    produced: u64,
+) -> DecodedObject {
+    DecodedObject {
+        format,
+        batches: out.batches,
+        errors: out.errors,
+        fatal,
+        stored_bytes: object.len() as u64,
+        content_bytes: produced,
+    }
+}

@@ -1,0 +1,10 @@
+//! trailflow turns AWS CloudTrail and VPC Flow Logs into operational and
+//! security metrics for teams that run Kubernetes on EKS.
+//!
+//! Data flows one way: object bytes -> [`decode`] (gunzip, CloudTrail and
+//! flow-log decoders) -> Arrow batches with the schemas of [`schema`].
+
+pub mod cli;
+pub mod decode;
+pub mod schema;
+pub mod synth;

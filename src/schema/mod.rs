@@ -1,0 +1,72 @@
+//! The only place where trailflow's Arrow schemas and column names are defined:
+//! one table per log kind. `docs/schema.md` documents them column by column
+//! (a test keeps it in step with these definitions).
+
+pub mod cloudtrail;
+pub mod flowlog;
+pub(crate) mod table;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use table::DESCRIPTION_KEY;
+
+/// The kinds of log record trailflow decodes, each with its own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogKind {
+    /// CloudTrail management and data events (`AwsApiCall`, `AwsServiceEvent`, ...).
+    CloudTrail,
+    /// CloudTrail Insights events (`eventCategory: Insight`).
+    CloudTrailInsight,
+    /// CloudTrail digest files: the log files each digest vouches for.
+    CloudTrailDigest,
+    /// VPC Flow Log records.
+    FlowLog,
+}
+
+impl LogKind {
+    /// Every kind, in table order.
+    pub const ALL: [LogKind; 4] = [
+        LogKind::CloudTrail,
+        LogKind::CloudTrailInsight,
+        LogKind::CloudTrailDigest,
+        LogKind::FlowLog,
+    ];
+
+    /// The SQL table name of this kind.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            LogKind::CloudTrail => "cloudtrail",
+            LogKind::CloudTrailInsight => "cloudtrail_insight",
+            LogKind::CloudTrailDigest => "cloudtrail_digest",
+            LogKind::FlowLog => "flowlog",
+        }
+    }
+
+    /// The canonical schema of this kind's table.
+    pub fn schema(self) -> arrow::datatypes::SchemaRef {
+        match self {
+            LogKind::CloudTrail => cloudtrail::event_schema(),
+            LogKind::CloudTrailInsight => cloudtrail::insight_schema(),
+            LogKind::CloudTrailDigest => cloudtrail::digest_schema(),
+            LogKind::FlowLog => flowlog::schema(),
+        }
+    }
+}
+
+impl fmt::Display for LogKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.table_name())
+    }
+}
+
+impl FromStr for LogKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LogKind::ALL
+            .into_iter()
+            .find(|k| k.table_name() == s)
+            .ok_or_else(|| format!("unknown log kind `{s}`"))
+    }
+}

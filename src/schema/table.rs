@@ -1,0 +1,126 @@
+//! A declarative macro that defines one fixed-schema table: its row type, its
+//! Arrow builder and its schema, generated from a single column list so the
+//! three cannot drift apart.
+
+/// Field metadata key that carries a column's description (used by `docs/schema.md`).
+pub const DESCRIPTION_KEY: &str = "description";
+
+/// Defines `$row<'a>` (one borrowed row), `$builder` (columnar builder) and
+/// `$schema_fn() -> SchemaRef` from a list of `name: Kind` columns with doc
+/// comments. Kinds: `Str`, `Bool`, `I64`, `F64`, `TsMicros`.
+macro_rules! define_table {
+    (
+        $(#[$meta:meta])*
+        row $row:ident, builder $builder:ident, schema $schema_fn:ident {
+            $( $(#[doc = $doc:literal])+ $name:ident : $kind:ident ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Clone)]
+        pub struct $row<'a> {
+            $( $(#[doc = $doc])+ pub $name: define_table!(@row_ty $kind), )*
+            #[doc(hidden)]
+            pub _lifetime: std::marker::PhantomData<&'a str>,
+        }
+
+        /// Columnar builder for the rows of this table.
+        pub struct $builder {
+            $( $name: define_table!(@builder_ty $kind), )*
+            rows: usize,
+        }
+
+        impl $builder {
+            /// Creates a builder with room for `capacity` rows.
+            pub fn with_capacity(capacity: usize) -> Self {
+                Self {
+                    $( $name: define_table!(@builder_new $kind, capacity), )*
+                    rows: 0,
+                }
+            }
+
+            /// Appends one row.
+            pub fn append(&mut self, row: &$row<'_>) {
+                $( define_table!(@append $kind, self.$name, row.$name); )*
+                self.rows += 1;
+            }
+
+            /// Number of rows appended since the last `finish`.
+            pub fn len(&self) -> usize {
+                self.rows
+            }
+
+            /// True when no row was appended since the last `finish`.
+            pub fn is_empty(&self) -> bool {
+                self.rows == 0
+            }
+
+            /// Builds a batch of the appended rows and resets the builder.
+            pub fn finish(&mut self) -> arrow::record_batch::RecordBatch {
+                let columns: Vec<arrow::array::ArrayRef> = vec![
+                    $( define_table!(@finish $kind, self.$name), )*
+                ];
+                self.rows = 0;
+                // The columns are built from the same list as the schema, so
+                // their number, order and types always match it.
+                arrow::record_batch::RecordBatch::try_new($schema_fn(), columns)
+                    .unwrap_or_else(|e| unreachable!("table builder out of sync with its schema: {e}"))
+            }
+        }
+
+        /// The Arrow schema of this table, with each column's description as field metadata.
+        pub fn $schema_fn() -> arrow::datatypes::SchemaRef {
+            static SCHEMA: std::sync::OnceLock<arrow::datatypes::SchemaRef> = std::sync::OnceLock::new();
+            SCHEMA
+                .get_or_init(|| {
+                    std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+                        $(
+                            arrow::datatypes::Field::new(
+                                stringify!($name),
+                                define_table!(@dtype $kind),
+                                true,
+                            )
+                            .with_metadata(std::collections::HashMap::from([(
+                                $crate::schema::table::DESCRIPTION_KEY.to_string(),
+                                [$($doc.trim()),+].join(" "),
+                            )])),
+                        )*
+                    ]))
+                })
+                .clone()
+        }
+    };
+
+    (@row_ty Str) => { Option<&'a str> };
+    (@row_ty Bool) => { Option<bool> };
+    (@row_ty I64) => { Option<i64> };
+    (@row_ty F64) => { Option<f64> };
+    (@row_ty TsMicros) => { Option<i64> };
+
+    (@builder_ty Str) => { arrow::array::StringBuilder };
+    (@builder_ty Bool) => { arrow::array::BooleanBuilder };
+    (@builder_ty I64) => { arrow::array::Int64Builder };
+    (@builder_ty F64) => { arrow::array::Float64Builder };
+    (@builder_ty TsMicros) => { arrow::array::TimestampMicrosecondBuilder };
+
+    (@builder_new Str, $cap:expr) => { arrow::array::StringBuilder::with_capacity($cap, $cap * 16) };
+    (@builder_new Bool, $cap:expr) => { arrow::array::BooleanBuilder::with_capacity($cap) };
+    (@builder_new I64, $cap:expr) => { arrow::array::Int64Builder::with_capacity($cap) };
+    (@builder_new F64, $cap:expr) => { arrow::array::Float64Builder::with_capacity($cap) };
+    (@builder_new TsMicros, $cap:expr) => {
+        arrow::array::TimestampMicrosecondBuilder::with_capacity($cap).with_timezone("+00:00")
+    };
+
+    (@append $kind:ident, $b:expr, $v:expr) => { $b.append_option($v) };
+
+    (@finish $kind:ident, $b:expr) => { std::sync::Arc::new($b.finish()) as arrow::array::ArrayRef };
+
+    (@dtype Str) => { arrow::datatypes::DataType::Utf8 };
+    (@dtype Bool) => { arrow::datatypes::DataType::Boolean };
+    (@dtype I64) => { arrow::datatypes::DataType::Int64 };
+    (@dtype F64) => { arrow::datatypes::DataType::Float64 };
+    (@dtype TsMicros) => {
+        arrow::datatypes::DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some("+00:00".into()))
+    };
+}
+
+pub(crate) use define_table;

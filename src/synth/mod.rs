@@ -1,0 +1,1 @@
+//! Synthetic CloudTrail and flow-log content for samples, tests and benchmarks.

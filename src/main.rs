@@ -16,7 +16,11 @@ fn main() -> anyhow::Result<ExitCode> {
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let summary = decode::run(args, stdout, &mut std::io::stderr().lock())?;
             // Exit 1 when any record or object failed, so scripts notice partial results.
-            Ok(if summary.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if summary.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -39,10 +39,17 @@ pub enum DecodeCommandError {
 }
 
 /// Runs `trailflow decode`, writing rows to `stdout` and problems to `stderr`.
-pub fn run(args: &DecodeArgs, stdout: impl Write, stderr: &mut impl Write) -> Result<DecodeSummary, DecodeCommandError> {
+pub fn run(
+    args: &DecodeArgs,
+    stdout: impl Write,
+    stderr: &mut impl Write,
+) -> Result<DecodeSummary, DecodeCommandError> {
     let files = inputs::collect_files(&args.paths)?;
     let options = DecodeOptions {
-        inflate: InflateLimits { max_decompressed_bytes: args.max_decompressed_bytes, ..Default::default() },
+        inflate: InflateLimits {
+            max_decompressed_bytes: args.max_decompressed_bytes,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut writer = match args.output {
@@ -57,7 +64,8 @@ pub fn run(args: &DecodeArgs, stdout: impl Write, stderr: &mut impl Write) -> Re
     let mut rows = std::collections::BTreeMap::<LogKind, u64>::new();
     for file in &files {
         let name = file.display().to_string();
-        let bytes = std::fs::read(file).map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
+        let bytes = std::fs::read(file)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
         let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
         summary.objects += 1;
         for (kind, batch) in &decoded.batches {
@@ -74,17 +82,29 @@ pub fn run(args: &DecodeArgs, stdout: impl Write, stderr: &mut impl Write) -> Re
         summary.record_errors += decoded.errors.count;
         if let Some(fatal) = &decoded.fatal {
             summary.failed_objects += 1;
-            writeln!(stderr, "{name}: {fatal} ({} rows decoded before it)", decoded.rows())?;
+            writeln!(
+                stderr,
+                "{name}: {fatal} ({} rows decoded before it)",
+                decoded.rows()
+            )?;
         }
     }
     writer.finish()?;
     summary.rows = rows.into_iter().collect();
-    let rows_text: Vec<String> = summary.rows.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let rows_text: Vec<String> = summary
+        .rows
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
     writeln!(
         stderr,
         "decoded {} objects: {} rows; {} record errors, {} failed objects",
         summary.objects,
-        if rows_text.is_empty() { "no".to_string() } else { rows_text.join(", ") },
+        if rows_text.is_empty() {
+            "no".to_string()
+        } else {
+            rows_text.join(", ")
+        },
         summary.record_errors,
         summary.failed_objects
     )?;

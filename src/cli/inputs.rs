@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 pub fn collect_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        walk(path, &mut files).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        walk(path, &mut files)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     }
     Ok(files)
 }
@@ -16,10 +17,15 @@ pub fn collect_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 fn walk(path: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
-            let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let hidden = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
             if !hidden {
                 walk(&entry, files)?;
             }
@@ -42,8 +48,14 @@ mod tests {
         std::fs::write(dir.path().join("a.log"), "x").unwrap();
         std::fs::write(dir.path().join(".hidden"), "x").unwrap();
         let files = collect_files(&[dir.path().to_path_buf()]).unwrap();
-        let names: Vec<_> = files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().to_path_buf()).collect();
-        assert_eq!(names, vec![PathBuf::from("a.log"), PathBuf::from("b/c/2.log")]);
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            vec![PathBuf::from("a.log"), PathBuf::from("b/c/2.log")]
+        );
         assert!(collect_files(&[dir.path().join("missing")]).is_err());
     }
 }

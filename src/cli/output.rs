@@ -47,7 +47,12 @@ pub enum BatchWriter<W: Write> {
 
 impl<W: Write> BatchWriter<W> {
     /// Writes one batch of `kind`, titled `title` where the format shows titles.
-    pub fn write(&mut self, kind: LogKind, title: &str, batch: &RecordBatch) -> Result<(), OutputError> {
+    pub fn write(
+        &mut self,
+        kind: LogKind,
+        title: &str,
+        batch: &RecordBatch,
+    ) -> Result<(), OutputError> {
         match self {
             BatchWriter::Ndjson(w) => {
                 let mut json = LineDelimitedWriter::new(&mut *w);
@@ -56,20 +61,24 @@ impl<W: Write> BatchWriter<W> {
             }
             BatchWriter::Table(w) => {
                 writeln!(w, "{title} [{kind}, {} rows]", batch.num_rows())?;
-                writeln!(w, "{}", arrow::util::pretty::pretty_format_batches(std::slice::from_ref(batch))?)?;
+                writeln!(
+                    w,
+                    "{}",
+                    arrow::util::pretty::pretty_format_batches(std::slice::from_ref(batch))?
+                )?;
             }
             BatchWriter::Parquet { dir, writers } => {
                 let canonical = kind.schema();
                 // Extra (unknown) flow-log columns vary per object; Parquet output keeps the canonical ones.
                 let batch = batch.project(&(0..canonical.fields().len()).collect::<Vec<_>>())?;
                 let batch = RecordBatch::try_new(canonical.clone(), batch.columns().to_vec())?;
-                if !writers.contains_key(&kind) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = writers.entry(kind) {
                     std::fs::create_dir_all(&*dir)?;
                     let file = File::create(dir.join(format!("{}.parquet", kind.table_name())))?;
                     let props = WriterProperties::builder()
                         .set_compression(Compression::ZSTD(ZstdLevel::default()))
                         .build();
-                    writers.insert(kind, ArrowWriter::try_new(file, canonical, Some(props))?);
+                    slot.insert(ArrowWriter::try_new(file, canonical, Some(props))?);
                 }
                 if let Some(writer) = writers.get_mut(&kind) {
                     writer.write(&batch)?;

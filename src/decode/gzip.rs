@@ -47,7 +47,9 @@ pub enum InflateError {
         limit: u64,
     },
     /// The compression ratio passed `max_ratio`.
-    #[error("compression ratio exceeds {max_ratio}:1 after {produced} bytes from {compressed} compressed bytes (decompression bomb?)")]
+    #[error(
+        "compression ratio exceeds {max_ratio}:1 after {produced} bytes from {compressed} compressed bytes (decompression bomb?)"
+    )]
     RatioExceeded {
         /// The limit in force.
         max_ratio: u64,
@@ -161,11 +163,21 @@ impl<'a> ContentReader<'a> {
     }
 }
 
-fn check_limits(produced: u64, compressed: u64, limits: &InflateLimits, gzip: bool) -> Result<(), InflateError> {
+fn check_limits(
+    produced: u64,
+    compressed: u64,
+    limits: &InflateLimits,
+    gzip: bool,
+) -> Result<(), InflateError> {
     if produced > limits.max_decompressed_bytes {
-        return Err(InflateError::TooLarge { limit: limits.max_decompressed_bytes });
+        return Err(InflateError::TooLarge {
+            limit: limits.max_decompressed_bytes,
+        });
     }
-    if gzip && produced > limits.ratio_check_after_bytes && produced / compressed.max(1) > limits.max_ratio {
+    if gzip
+        && produced > limits.ratio_check_after_bytes
+        && produced / compressed.max(1) > limits.max_ratio
+    {
         return Err(InflateError::RatioExceeded {
             max_ratio: limits.max_ratio,
             produced,
@@ -217,22 +229,35 @@ mod tests {
     #[test]
     fn absolute_cap_stops_a_bomb() {
         let object = gzip(&vec![0u8; 4 * 1024 * 1024]);
-        let limits = InflateLimits { max_decompressed_bytes: 1024 * 1024, ..Default::default() };
+        let limits = InflateLimits {
+            max_decompressed_bytes: 1024 * 1024,
+            ..Default::default()
+        };
         let err = read_all(&object, limits).unwrap_err();
-        assert!(matches!(err, InflateError::TooLarge { limit } if limit == 1024 * 1024), "{err}");
+        assert!(
+            matches!(err, InflateError::TooLarge { limit } if limit == 1024 * 1024),
+            "{err}"
+        );
     }
 
     #[test]
     fn ratio_cap_stops_a_bomb() {
         let object = gzip(&vec![0u8; 8 * 1024 * 1024]);
-        let limits = InflateLimits { max_ratio: 100, ratio_check_after_bytes: 1024 * 1024, ..Default::default() };
+        let limits = InflateLimits {
+            max_ratio: 100,
+            ratio_check_after_bytes: 1024 * 1024,
+            ..Default::default()
+        };
         let err = read_all(&object, limits).unwrap_err();
         assert!(matches!(err, InflateError::RatioExceeded { .. }), "{err}");
     }
 
     #[test]
     fn plain_content_is_capped_too() {
-        let limits = InflateLimits { max_decompressed_bytes: 10, ..Default::default() };
+        let limits = InflateLimits {
+            max_decompressed_bytes: 10,
+            ..Default::default()
+        };
         assert!(read_all(&[b'a'; 11], limits).is_err());
         assert!(read_all(&[b'a'; 10], limits).is_ok());
     }

@@ -19,7 +19,10 @@ pub struct SplitLimits {
 
 impl Default for SplitLimits {
     fn default() -> Self {
-        Self { max_value_bytes: 16 * 1024 * 1024, max_depth: 64 }
+        Self {
+            max_value_bytes: 16 * 1024 * 1024,
+            max_depth: 64,
+        }
     }
 }
 
@@ -187,7 +190,11 @@ impl JsonSplitter {
                 b'}' | b']' => {
                     self.in_scalar = false;
                     if self.depth == 0 {
-                        self.error(self.offset + i as u64, "unbalanced closing bracket".into(), sink);
+                        self.error(
+                            self.offset + i as u64,
+                            "unbalanced closing bracket".into(),
+                            sink,
+                        );
                     } else {
                         self.depth -= 1;
                         if self.collecting && self.depth == self.collect_depth {
@@ -227,11 +234,22 @@ impl JsonSplitter {
     /// Ends the stream; reports a value left incomplete.
     pub fn finish(&mut self, sink: &mut impl FnMut(Split<'_>)) {
         if self.collecting || self.depth > 0 || self.in_string {
-            let ordinal = if self.collecting { self.ordinal } else { self.ordinal + 1 };
+            let ordinal = if self.collecting {
+                self.ordinal
+            } else {
+                self.ordinal + 1
+            };
             sink(Split::Error {
                 ordinal,
-                offset: if self.collecting { self.value_offset } else { self.offset },
-                message: format!("truncated JSON: the stream ends inside a value (nesting depth {})", self.depth),
+                offset: if self.collecting {
+                    self.value_offset
+                } else {
+                    self.offset
+                },
+                message: format!(
+                    "truncated JSON: the stream ends inside a value (nesting depth {})",
+                    self.depth
+                ),
             });
         }
         self.collecting = false;
@@ -294,7 +312,10 @@ impl JsonSplitter {
             sink(Split::Error {
                 ordinal,
                 offset,
-                message: format!("record exceeds the limit of {} bytes", self.limits.max_value_bytes),
+                message: format!(
+                    "record exceeds the limit of {} bytes",
+                    self.limits.max_value_bytes
+                ),
             });
         } else if self.too_deep {
             sink(Split::Error {
@@ -303,7 +324,11 @@ impl JsonSplitter {
                 message: format!("record nests deeper than {} levels", self.limits.max_depth),
             });
         } else {
-            sink(Split::Value { bytes: &mut self.buf, ordinal, offset });
+            sink(Split::Value {
+                bytes: &mut self.buf,
+                ordinal,
+                offset,
+            });
         }
         if self.buf.capacity() > 4 * 1024 * 1024 {
             self.buf = Vec::new();
@@ -321,12 +346,20 @@ impl JsonSplitter {
             });
         } else if self.depth == 0 && !self.in_garbage {
             self.in_garbage = true;
-            self.error(self.offset + at as u64, format!("found {what} outside any record"), sink);
+            self.error(
+                self.offset + at as u64,
+                format!("found {what} outside any record"),
+                sink,
+            );
         }
     }
 
     fn error(&mut self, offset: u64, message: String, sink: &mut impl FnMut(Split<'_>)) {
-        sink(Split::Error { ordinal: 0, offset, message });
+        sink(Split::Error {
+            ordinal: 0,
+            offset,
+            message,
+        });
     }
 }
 
@@ -344,7 +377,9 @@ mod tests {
         let mut s = JsonSplitter::new(limits);
         let mut out = Vec::new();
         let mut sink = |item: Split<'_>| match item {
-            Split::Value { bytes, .. } => out.push(Got::V(String::from_utf8_lossy(bytes).into_owned())),
+            Split::Value { bytes, .. } => {
+                out.push(Got::V(String::from_utf8_lossy(bytes).into_owned()))
+            }
             Split::Error { message, .. } => out.push(Got::E(message)),
         };
         for c in chunks {
@@ -359,7 +394,11 @@ mod tests {
         let whole = split_chunks(&[input.as_bytes()], SplitLimits::default());
         for cut in 0..input.len() {
             let (a, b) = input.as_bytes().split_at(cut);
-            assert_eq!(split_chunks(&[a, b], SplitLimits::default()), whole, "cut at {cut}");
+            assert_eq!(
+                split_chunks(&[a, b], SplitLimits::default()),
+                whole,
+                "cut at {cut}"
+            );
         }
         whole
     }
@@ -388,9 +427,15 @@ mod tests {
 
     #[test]
     fn bare_array_and_single_object_and_ndjson() {
-        assert_eq!(split(r#"[{"a":1},{"a":2}]"#), vec![v(r#"{"a":1}"#), v(r#"{"a":2}"#)]);
+        assert_eq!(
+            split(r#"[{"a":1},{"a":2}]"#),
+            vec![v(r#"{"a":1}"#), v(r#"{"a":2}"#)]
+        );
         assert_eq!(split("{\"a\":1}\n"), vec![v(r#"{"a":1}"#)]);
-        assert_eq!(split("{\"a\":1}\n{\"a\":2}\r\n"), vec![v(r#"{"a":1}"#), v(r#"{"a":2}"#)]);
+        assert_eq!(
+            split("{\"a\":1}\n{\"a\":2}\r\n"),
+            vec![v(r#"{"a":1}"#), v(r#"{"a":2}"#)]
+        );
     }
 
     #[test]
@@ -411,7 +456,10 @@ mod tests {
 
     #[test]
     fn oversized_and_deep_records_are_errors() {
-        let limits = SplitLimits { max_value_bytes: 20, max_depth: 4 };
+        let limits = SplitLimits {
+            max_value_bytes: 20,
+            max_depth: 4,
+        };
         let got = split_chunks(
             &[br#"[{"a":"0123456789012345678901234"},{"b":[[[[[1]]]]]},{"c":2}]"#],
             limits,

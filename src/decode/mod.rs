@@ -116,7 +116,11 @@ pub struct ErrorLog {
 
 impl ErrorLog {
     fn new(max_details: usize) -> Self {
-        Self { count: 0, details: Vec::new(), max_details }
+        Self {
+            count: 0,
+            details: Vec::new(),
+            max_details,
+        }
     }
 
     /// Counts one error, keeping its description while there is room.
@@ -139,7 +143,10 @@ pub struct Output {
 
 impl Output {
     fn new(max_error_details: usize) -> Self {
-        Self { batches: Vec::new(), errors: ErrorLog::new(max_error_details) }
+        Self {
+            batches: Vec::new(),
+            errors: ErrorLog::new(max_error_details),
+        }
     }
 
     fn push(&mut self, kind: LogKind, batch: RecordBatch) {
@@ -188,7 +195,11 @@ impl DecodedObject {
 
     /// Rows decoded into one table.
     pub fn rows_of(&self, kind: LogKind) -> usize {
-        self.batches.iter().filter(|(k, _)| *k == kind).map(|(_, b)| b.num_rows()).sum()
+        self.batches
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, b)| b.num_rows())
+            .sum()
     }
 
     /// True when neither a record error nor an object error occurred.
@@ -215,7 +226,10 @@ pub fn kind_from_key(key: &str) -> Option<KindHint> {
     let lower = key.to_ascii_lowercase();
     if lower.contains("/vpcflowlogs/") || lower.starts_with("vpcflowlogs/") {
         Some(KindHint::FlowLog)
-    } else if key.contains("/CloudTrail/") || key.contains("/CloudTrail-Digest/") || key.contains("/CloudTrail-Insight/") {
+    } else if key.contains("/CloudTrail/")
+        || key.contains("/CloudTrail-Digest/")
+        || key.contains("/CloudTrail-Insight/")
+    {
         Some(KindHint::CloudTrail)
     } else {
         None
@@ -226,7 +240,9 @@ fn format_from_content(first: &[u8]) -> ContentFormat {
     if first.starts_with(b"PAR1") {
         return ContentFormat::FlowLogParquet;
     }
-    let start = first.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    let start = first
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
     match start.map(|i| first[i]) {
         Some(b'{') | Some(b'[') => ContentFormat::CloudTrailJson,
         _ => ContentFormat::FlowLogText,
@@ -234,7 +250,12 @@ fn format_from_content(first: &[u8]) -> ContentFormat {
 }
 
 /// Decodes one object. `key` (a path or S3 key) only serves kind detection.
-pub fn decode_object(key: &str, object: &[u8], hint: KindHint, options: &DecodeOptions) -> DecodedObject {
+pub fn decode_object(
+    key: &str,
+    object: &[u8],
+    hint: KindHint,
+    options: &DecodeOptions,
+) -> DecodedObject {
     let mut out = Output::new(options.max_error_details);
     let mut reader = gzip::ContentReader::new(object, options.inflate);
     let hint = match hint {
@@ -243,8 +264,24 @@ pub fn decode_object(key: &str, object: &[u8], hint: KindHint, options: &DecodeO
     };
     let first = match reader.next_chunk() {
         Ok(Some(chunk)) => chunk.to_vec(),
-        Ok(None) => return finished(ContentFormat::Empty, out, Some(DecodeError::Empty), object, 0),
-        Err(e) => return finished(ContentFormat::Empty, out, Some(e.into()), object, reader.produced()),
+        Ok(None) => {
+            return finished(
+                ContentFormat::Empty,
+                out,
+                Some(DecodeError::Empty),
+                object,
+                0,
+            );
+        }
+        Err(e) => {
+            return finished(
+                ContentFormat::Empty,
+                out,
+                Some(e.into()),
+                object,
+                reader.produced(),
+            );
+        }
     };
     let sniffed = format_from_content(&first);
     let format = match (hint, sniffed) {

@@ -12,7 +12,13 @@ pub fn parse_rfc3339_micros(s: &str) -> Option<i64> {
 
 /// The shape CloudTrail writes: `YYYY-MM-DDTHH:MM:SS[.f+]Z`.
 fn fast_utc(b: &[u8]) -> Option<i64> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let year = digits(&b[0..4])?;
@@ -21,7 +27,12 @@ fn fast_utc(b: &[u8]) -> Option<i64> {
     let hour = digits(&b[11..13])?;
     let minute = digits(&b[14..16])?;
     let second = digits(&b[17..19])?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut micros = 0i64;
@@ -48,7 +59,9 @@ fn fast_utc(b: &[u8]) -> Option<i64> {
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    b.iter().try_fold(0i64, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -69,14 +82,26 @@ mod tests {
     #[test]
     fn parses_cloudtrail_times() {
         assert_eq!(parse_rfc3339_micros("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339_micros("2019-10-15T21:13:00Z"), Some(1_571_173_980_000_000));
-        assert_eq!(parse_rfc3339_micros("2024-02-29T12:00:00.5Z"), Some(1_709_208_000_500_000));
-        assert_eq!(parse_rfc3339_micros("2024-02-29T12:00:00.123456789Z"), Some(1_709_208_000_123_456));
+        assert_eq!(
+            parse_rfc3339_micros("2019-10-15T21:13:00Z"),
+            Some(1_571_173_980_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339_micros("2024-02-29T12:00:00.5Z"),
+            Some(1_709_208_000_500_000)
+        );
+        assert_eq!(
+            parse_rfc3339_micros("2024-02-29T12:00:00.123456789Z"),
+            Some(1_709_208_000_123_456)
+        );
     }
 
     #[test]
     fn falls_back_for_offsets_and_rejects_garbage() {
-        assert_eq!(parse_rfc3339_micros("2019-10-15T23:13:00+02:00"), Some(1_571_173_980_000_000));
+        assert_eq!(
+            parse_rfc3339_micros("2019-10-15T23:13:00+02:00"),
+            Some(1_571_173_980_000_000)
+        );
         assert_eq!(parse_rfc3339_micros("yesterday"), None);
         assert_eq!(parse_rfc3339_micros("2019-13-15T21:13:00Z"), None);
         assert_eq!(parse_rfc3339_micros(""), None);

@@ -9,10 +9,20 @@ use crate::schema::cloudtrail::{EventBuilder, EventRow};
 
 /// Keys removed wherever they appear in `requestParameters`, `responseElements`
 /// and `additionalEventData`: STS credentials and anything that holds a secret.
-const SECRET_KEYS: [&str; 5] = ["credentials", "secretAccessKey", "sessionToken", "SecretAccessKey", "SessionToken"];
+const SECRET_KEYS: [&str; 5] = [
+    "credentials",
+    "secretAccessKey",
+    "sessionToken",
+    "SecretAccessKey",
+    "SessionToken",
+];
 
 /// Events whose request can open a security group to the world.
-const SG_RULE_EVENTS: [&str; 3] = ["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "ModifySecurityGroupRules"];
+const SG_RULE_EVENTS: [&str; 3] = [
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+    "ModifySecurityGroupRules",
+];
 
 /// Reused buffers for the JSON text columns.
 #[derive(Default)]
@@ -27,7 +37,11 @@ pub(super) struct EventScratch {
 /// Removes secrets from the event in place, before anything reads it.
 pub(super) fn scrub_secrets(event: &mut Value<'_>) {
     if let Some(obj) = event.as_object_mut() {
-        for key in ["responseElements", "requestParameters", "additionalEventData"] {
+        for key in [
+            "responseElements",
+            "requestParameters",
+            "additionalEventData",
+        ] {
             if let Some(v) = obj.get_mut(key) {
                 scrub(v);
             }
@@ -79,7 +93,11 @@ fn encode(v: Option<&Value<'_>>, buf: &mut Vec<u8>) -> bool {
 }
 
 fn text(buf: &[u8], present: bool) -> Option<&str> {
-    if present { std::str::from_utf8(buf).ok() } else { None }
+    if present {
+        std::str::from_utf8(buf).ok()
+    } else {
+        None
+    }
 }
 
 /// The account id inside an ARN (`arn:aws:iam::123456789012:role/x`), when it has one.
@@ -89,15 +107,21 @@ pub fn account_of_arn(arn: &str) -> Option<&str> {
 }
 
 /// The audience inside a `WebIdentityUser` principal id: `<issuer>:<audience>:<subject>`.
-fn audience_from_principal<'a>(principal: &'a str, provider: Option<&str>, subject: Option<&str>) -> Option<&'a str> {
+fn audience_from_principal<'a>(
+    principal: &'a str,
+    provider: Option<&str>,
+    subject: Option<&str>,
+) -> Option<&'a str> {
     let provider = provider?;
-    let issuer = provider.rsplit_once("oidc-provider/").map_or(provider, |(_, host)| host);
+    let issuer = provider
+        .rsplit_once("oidc-provider/")
+        .map_or(provider, |(_, host)| host);
     let at = principal.find(issuer)?;
     let rest = principal[at + issuer.len()..].strip_prefix(':')?;
-    if let Some(sub) = subject {
-        if let Some(aud) = rest.strip_suffix(sub).and_then(|r| r.strip_suffix(':')) {
-            return Some(aud);
-        }
+    if let Some(sub) = subject
+        && let Some(aud) = rest.strip_suffix(sub).and_then(|r| r.strip_suffix(':'))
+    {
+        return Some(aud);
     }
     rest.split(':').next().filter(|a| !a.is_empty())
 }
@@ -113,9 +137,15 @@ fn contains_world_cidr(v: &Value<'_>) -> bool {
 
 /// True when the JSON object looks like a CloudTrail event at all.
 pub(super) fn looks_like_event(obj: &Value<'_>) -> bool {
-    ["eventVersion", "eventTime", "eventName", "eventSource", "userIdentity"]
-        .iter()
-        .any(|k| obj.get(*k).is_some())
+    [
+        "eventVersion",
+        "eventTime",
+        "eventName",
+        "eventSource",
+        "userIdentity",
+    ]
+    .iter()
+    .any(|k| obj.get(*k).is_some())
 }
 
 /// Appends one (already scrubbed) event to the builder.
@@ -139,13 +169,25 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
     let role_arn = get_str(req, "roleArn");
 
     let web_identity_provider = get_str(get(session, "webIdFederationData"), "federatedProvider")
-        .or(if is_web_identity_user { get_str(ui, "identityProvider") } else { None })
+        .or(if is_web_identity_user {
+            get_str(ui, "identityProvider")
+        } else {
+            None
+        })
         .or(get_str(resp, "provider"));
-    let web_identity_subject = get_str(resp, "subjectFromWebIdentityToken")
-        .or(if is_web_identity_user { identity_user_name } else { None });
+    let web_identity_subject =
+        get_str(resp, "subjectFromWebIdentityToken").or(if is_web_identity_user {
+            identity_user_name
+        } else {
+            None
+        });
     let web_identity_audience = get_str(resp, "audience").or_else(|| {
         if is_web_identity_user {
-            audience_from_principal(get_str(ui, "principalId")?, web_identity_provider, web_identity_subject)
+            audience_from_principal(
+                get_str(ui, "principalId")?,
+                web_identity_provider,
+                web_identity_subject,
+            )
         } else {
             None
         }
@@ -155,18 +197,22 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
         .and_then(|rs| {
             rs.iter().find_map(|r| {
                 let arn = get_str(Some(r), "ARN")?;
-                (get_str(Some(r), "type") == Some("AWS::KMS::Key") || arn.starts_with("arn:aws:kms:")).then_some(arn)
+                (get_str(Some(r), "type") == Some("AWS::KMS::Key")
+                    || arn.starts_with("arn:aws:kms:"))
+                .then_some(arn)
             })
         })
         .or(get_str(req, "keyId"));
 
     // Accounts of the resources touched, in first-seen order, without repeats.
     let mut accounts: Vec<&str> = Vec::new();
-    let resource_accounts = resources
-        .into_iter()
-        .flatten()
-        .map(|r| get_str(Some(r), "accountId").or_else(|| get_str(Some(r), "ARN").and_then(account_of_arn)));
-    let arn_accounts = [role_arn.and_then(account_of_arn), kms_key_arn.and_then(account_of_arn)];
+    let resource_accounts = resources.into_iter().flatten().map(|r| {
+        get_str(Some(r), "accountId").or_else(|| get_str(Some(r), "ARN").and_then(account_of_arn))
+    });
+    let arn_accounts = [
+        role_arn.and_then(account_of_arn),
+        kms_key_arn.and_then(account_of_arn),
+    ];
     for a in resource_accounts.chain(arn_accounts).flatten() {
         if !a.is_empty() && !accounts.contains(&a) {
             accounts.push(a);
@@ -180,7 +226,10 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
         scratch.accounts.push_str(a);
     }
     let cross_account = identity_account_id.and_then(|caller| {
-        let mut others = recipient_account_id.into_iter().chain(accounts.iter().copied()).peekable();
+        let mut others = recipient_account_id
+            .into_iter()
+            .chain(accounts.iter().copied())
+            .peekable();
         others.peek()?;
         Some(others.any(|a| a != caller))
     });
@@ -194,12 +243,14 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
     let open_to_world = event_name
         .filter(|n| SG_RULE_EVENTS.contains(n))
         .map(|_| req.is_some_and(contains_world_cidr));
-    let eks_cluster_name = get_str(req, "clusterName").or(if event_source == Some("eks.amazonaws.com") {
-        get_str(req, "name")
-    } else {
-        None
-    });
-    let hosted_zone_id = get_str(req, "hostedZoneId").map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
+    let eks_cluster_name =
+        get_str(req, "clusterName").or(if event_source == Some("eks.amazonaws.com") {
+            get_str(req, "name")
+        } else {
+            None
+        });
+    let hosted_zone_id =
+        get_str(req, "hostedZoneId").map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
 
     let has_req = encode(req, &mut scratch.request);
     let has_resp = encode(resp, &mut scratch.response);
@@ -266,14 +317,19 @@ mod tests {
 
     #[test]
     fn audience_is_found_in_web_identity_principals() {
-        let issuer = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC";
+        let issuer =
+            "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC";
         let principal = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC:sts.amazonaws.com:system:serviceaccount:ns:sa";
         assert_eq!(
             audience_from_principal(principal, Some(issuer), Some("system:serviceaccount:ns:sa")),
             Some("sts.amazonaws.com")
         );
         assert_eq!(
-            audience_from_principal("accounts.google.com:app.apps.googleusercontent.com:user", Some("accounts.google.com"), None),
+            audience_from_principal(
+                "accounts.google.com:app.apps.googleusercontent.com:user",
+                Some("accounts.google.com"),
+                None
+            ),
             Some("app.apps.googleusercontent.com")
         );
         assert_eq!(audience_from_principal("x", None, None), None);
@@ -281,7 +337,10 @@ mod tests {
 
     #[test]
     fn account_is_read_from_arns() {
-        assert_eq!(account_of_arn("arn:aws:iam::111122223333:role/x"), Some("111122223333"));
+        assert_eq!(
+            account_of_arn("arn:aws:iam::111122223333:role/x"),
+            Some("111122223333")
+        );
         assert_eq!(account_of_arn("arn:aws:s3:::bucket"), None);
         assert_eq!(account_of_arn("alias/foo"), None);
     }

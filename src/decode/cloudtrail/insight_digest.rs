@@ -27,11 +27,16 @@ pub(super) fn is_insight(obj: &Value<'_>) -> bool {
 
 /// True for a digest file (`digestStartTime` or `logFiles` with `awsAccountId`).
 pub(super) fn is_digest(obj: &Value<'_>) -> bool {
-    obj.get("digestStartTime").is_some() || (obj.get("logFiles").is_some() && obj.get("awsAccountId").is_some())
+    obj.get("digestStartTime").is_some()
+        || (obj.get("logFiles").is_some() && obj.get("awsAccountId").is_some())
 }
 
 /// Appends one Insights event.
-pub(super) fn append_insight(ev: &Value<'_>, builder: &mut InsightBuilder, details_json: &mut Vec<u8>) {
+pub(super) fn append_insight(
+    ev: &Value<'_>,
+    builder: &mut InsightBuilder,
+    details_json: &mut Vec<u8>,
+) {
     let o = Some(ev);
     let details = get(o, "insightDetails");
     let stats = get(get(details, "insightContext"), "statistics");
@@ -52,7 +57,11 @@ pub(super) fn append_insight(ev: &Value<'_>, builder: &mut InsightBuilder, detai
         baseline_average: get(get(stats, "baseline"), "average").and_then(|v| v.as_f64()),
         insight_average: get(get(stats, "insight"), "average").and_then(|v| v.as_f64()),
         insight_duration_minutes: get(stats, "insightDuration").and_then(|v| v.as_i64()),
-        insight_details: if has_details { std::str::from_utf8(details_json).ok() } else { None },
+        insight_details: if has_details {
+            std::str::from_utf8(details_json).ok()
+        } else {
+            None
+        },
         _lifetime: std::marker::PhantomData,
     };
     builder.append(&row);
@@ -70,7 +79,10 @@ pub(super) fn append_digest(digest: &Value<'_>, builder: &mut DigestBuilder) {
         previous_digest_s3_object: get_str(o, "previousDigestS3Object"),
         ..Default::default()
     };
-    let files = get(o, "logFiles").and_then(|f| f.as_array()).map(|f| f.as_slice()).unwrap_or(&[]);
+    let files = get(o, "logFiles")
+        .and_then(|f| f.as_array())
+        .map(|f| f.as_slice())
+        .unwrap_or(&[]);
     if files.is_empty() {
         builder.append(&base);
     }

@@ -41,7 +41,10 @@ impl CloudTrailDecoder {
             splitter: JsonSplitter::new(options.split),
             state: State {
                 batch_rows: rows,
-                buffers: simd_json::Buffers::with_max_depth(64 * 1024, options.split.max_depth as usize + 2),
+                buffers: simd_json::Buffers::with_max_depth(
+                    64 * 1024,
+                    options.split.max_depth as usize + 2,
+                ),
                 events: EventBuilder::with_capacity(rows.min(8192)),
                 insights: InsightBuilder::with_capacity(16),
                 digests: DigestBuilder::with_capacity(16),
@@ -55,7 +58,8 @@ impl CloudTrailDecoder {
     /// Decodes the next chunk of decompressed content.
     pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
         let state = &mut self.state;
-        self.splitter.push(chunk, &mut |item| state.handle(item, out));
+        self.splitter
+            .push(chunk, &mut |item| state.handle(item, out));
     }
 
     /// Ends the content: reports an incomplete last record and flushes every table.
@@ -69,10 +73,19 @@ impl CloudTrailDecoder {
 impl State {
     fn handle(&mut self, item: Split<'_>, out: &mut Output) {
         match item {
-            Split::Error { ordinal, offset, message } => {
-                out.errors.record(Location::Record { ordinal, offset }, message);
+            Split::Error {
+                ordinal,
+                offset,
+                message,
+            } => {
+                out.errors
+                    .record(Location::Record { ordinal, offset }, message);
             }
-            Split::Value { bytes, ordinal, offset } => {
+            Split::Value {
+                bytes,
+                ordinal,
+                offset,
+            } => {
                 let location = Location::Record { ordinal, offset };
                 match simd_json::to_borrowed_value_with_buffers(bytes, &mut self.buffers) {
                     Ok(mut value) => self.route(&mut value, location, out, true),
@@ -83,9 +96,21 @@ impl State {
         }
     }
 
-    fn route(&mut self, value: &mut Value<'_>, location: Location, out: &mut Output, allow_nested: bool) {
+    fn route(
+        &mut self,
+        value: &mut Value<'_>,
+        location: Location,
+        out: &mut Output,
+        allow_nested: bool,
+    ) {
         if !value.is_object() {
-            out.errors.record(location, format!("record is a JSON {}, not an object", value.value_type_name()));
+            out.errors.record(
+                location,
+                format!(
+                    "record is a JSON {}, not an object",
+                    value.value_type_name()
+                ),
+            );
             return;
         }
         if insight_digest::is_digest(value) {
@@ -99,7 +124,9 @@ impl State {
             let mut nested = std::mem::take(&mut self.nested);
             match simd_json::to_borrowed_value(&mut nested) {
                 Ok(mut inner) => self.route(&mut inner, location, out, false),
-                Err(e) => out.errors.record(location, format!("invalid JSON in CloudTrailEvent: {e}")),
+                Err(e) => out
+                    .errors
+                    .record(location, format!("invalid JSON in CloudTrailEvent: {e}")),
             }
             self.nested = nested;
         } else if event::looks_like_event(value) {

@@ -49,7 +49,9 @@ impl Layout {
         for name in names {
             let name = name.as_ref();
             if !seen.insert(name) {
-                problems.push(format!("header repeats field `{name}`; the repeat is ignored"));
+                problems.push(format!(
+                    "header repeats field `{name}`; the repeat is ignored"
+                ));
                 slots.push(Slot::Skip);
                 continue;
             }
@@ -73,7 +75,14 @@ impl Layout {
             ));
         }
         let names = names.iter().map(|n| n.as_ref().to_string()).collect();
-        (Layout { names, slots, extras }, problems)
+        (
+            Layout {
+                names,
+                slots,
+                extras,
+            },
+            problems,
+        )
     }
 
     /// The default (version 2) layout.
@@ -84,7 +93,10 @@ impl Layout {
 
 fn log_unknown_once(name: &str) {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     if seen.len() < 1024 && seen.insert(name.to_string()) {
         tracing::info!(field = name, "unknown flow-log field kept as a text column");
     }
@@ -95,10 +107,14 @@ fn log_unknown_once(name: &str) {
 pub fn is_header(line: &[u8]) -> bool {
     let mut any_known = false;
     for token in line.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
-        let Ok(name) = std::str::from_utf8(token) else { return false };
+        let Ok(name) = std::str::from_utf8(token) else {
+            return false;
+        };
         if flowlog::known_field(name).is_some() {
             any_known = true;
-        } else if !(token[0].is_ascii_lowercase() && token.iter().all(|&b| b.is_ascii_lowercase() || b == b'-')) {
+        } else if !(token[0].is_ascii_lowercase()
+            && token.iter().all(|&b| b.is_ascii_lowercase() || b == b'-'))
+        {
             return false;
         }
     }
@@ -120,12 +136,14 @@ pub enum ColumnBuilder {
 impl ColumnBuilder {
     fn new(ty: FieldType, capacity: usize) -> Self {
         match ty {
-            FieldType::Text => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 16)),
+            FieldType::Text => {
+                ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 16))
+            }
             FieldType::Int32 => ColumnBuilder::Int32(Int32Builder::with_capacity(capacity)),
             FieldType::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
-            FieldType::UnixSeconds => {
-                ColumnBuilder::Seconds(TimestampSecondBuilder::with_capacity(capacity).with_timezone("+00:00"))
-            }
+            FieldType::UnixSeconds => ColumnBuilder::Seconds(
+                TimestampSecondBuilder::with_capacity(capacity).with_timezone("+00:00"),
+            ),
         }
     }
 
@@ -159,8 +177,17 @@ impl Columns {
                 known[i] = Some(ColumnBuilder::new(KNOWN_FIELDS[i].ty, capacity));
             }
         }
-        let extra = layout.extras.iter().map(|_| StringBuilder::with_capacity(capacity, capacity * 8)).collect();
-        Self { known, extra, extra_names: layout.extras.clone(), rows: 0 }
+        let extra = layout
+            .extras
+            .iter()
+            .map(|_| StringBuilder::with_capacity(capacity, capacity * 8))
+            .collect();
+        Self {
+            known,
+            extra,
+            extra_names: layout.extras.clone(),
+            rows: 0,
+        }
     }
 
     /// A batch in the canonical column order (absent fields null), extra columns after.
@@ -184,6 +211,7 @@ impl Columns {
             Arc::new(Schema::new(fields))
         };
         // Columns follow the schema they are built with, so this cannot fail.
-        RecordBatch::try_new(schema, columns).unwrap_or_else(|e| unreachable!("flow-log columns out of sync: {e}"))
+        RecordBatch::try_new(schema, columns)
+            .unwrap_or_else(|e| unreachable!("flow-log columns out of sync: {e}"))
     }
 }

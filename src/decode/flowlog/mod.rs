@@ -136,7 +136,13 @@ impl FlowLogDecoder {
             .split(' ')
             .filter(|t| !t.is_empty())
             .collect();
-        if self.layout.names.iter().map(String::as_str).eq(names.iter().copied()) {
+        if self
+            .layout
+            .names
+            .iter()
+            .map(String::as_str)
+            .eq(names.iter().copied())
+        {
             return; // the same header again (concatenated files)
         }
         let (layout, problems) = Layout::from_names(&names);
@@ -168,7 +174,11 @@ impl FlowLogDecoder {
         if self.tokens.len() != self.layout.slots.len() {
             out.errors.record(
                 Location::Line(self.line_no),
-                format!("expected {} fields, found {}", self.layout.slots.len(), self.tokens.len()),
+                format!(
+                    "expected {} fields, found {}",
+                    self.layout.slots.len(),
+                    self.tokens.len()
+                ),
             );
             return;
         }
@@ -210,7 +220,13 @@ impl FlowLogDecoder {
             };
             self.numbers.push(value);
         }
-        for ((slot, &(s, e)), &number) in self.layout.slots.iter().zip(&self.tokens).zip(&self.numbers) {
+        for ((slot, &(s, e)), &number) in self
+            .layout
+            .slots
+            .iter()
+            .zip(&self.tokens)
+            .zip(&self.numbers)
+        {
             let token = &line[s..e];
             match *slot {
                 Slot::Known(k) => match &mut self.columns.known[k] {

@@ -16,7 +16,11 @@ use crate::schema::LogKind;
 use crate::schema::flowlog::{self, KNOWN_FIELDS};
 
 /// Decodes a whole Parquet object.
-pub fn decode(content: bytes::Bytes, batch_rows: usize, out: &mut Output) -> Result<(), DecodeError> {
+pub fn decode(
+    content: bytes::Bytes,
+    batch_rows: usize,
+    out: &mut Output,
+) -> Result<(), DecodeError> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(content)
         .and_then(|b| b.with_batch_size(batch_rows.max(1)).build())
         .map_err(|e| DecodeError::Parquet(e.to_string()))?;
@@ -30,7 +34,10 @@ pub fn decode(content: bytes::Bytes, batch_rows: usize, out: &mut Output) -> Res
 /// Maps a Parquet batch onto the canonical `flowlog` columns.
 fn normalize(batch: &RecordBatch) -> Result<RecordBatch, DecodeError> {
     let rows = batch.num_rows();
-    let strict = CastOptions { safe: false, ..Default::default() };
+    let strict = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(KNOWN_FIELDS.len());
     for field in KNOWN_FIELDS {
         let target = field.ty.data_type();
@@ -50,5 +57,6 @@ fn normalize(batch: &RecordBatch) -> Result<RecordBatch, DecodeError> {
             columns.push(text);
         }
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| DecodeError::Parquet(e.to_string()))
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| DecodeError::Parquet(e.to_string()))
 }

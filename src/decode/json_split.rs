@@ -179,6 +179,7 @@ impl JsonSplitter {
                             self.buf.clear();
                             self.watch_keys = false;
                             self.elem_depth = 2;
+                            self.ordinal -= 1; // the wrapper is not a record
                         }
                         self.wrapper_key_seen = false;
                     }

@@ -128,11 +128,20 @@ fn audience_from_principal<'a>(
 
 fn contains_world_cidr(v: &Value<'_>) -> bool {
     match v {
-        Value::String(s) => s == "0.0.0.0/0" || s == "::/0",
+        // Any prefix length of 0 covers every address (`0.0.0.0/0`, `::/0`, even `203.0.113.9/0`).
+        Value::String(s) => s.trim().ends_with("/0") && (s.contains('.') || s.contains(':')),
         Value::Object(obj) => obj.values().any(contains_world_cidr),
         Value::Array(items) => items.iter().any(contains_world_cidr),
         _ => false,
     }
+}
+
+/// The Lambda-style envelope a record belongs to (`aws:s3`, `aws:sns`, `aws:sqs`), if it is one:
+/// such records carry `eventSource: "aws:..."`, which no CloudTrail event does.
+pub(super) fn envelope_source<'v>(obj: &'v Value<'_>) -> Option<&'v str> {
+    obj.get_str("eventSource")
+        .or_else(|| obj.get_str("EventSource"))
+        .filter(|s| s.starts_with("aws:"))
 }
 
 /// True when the JSON object looks like a CloudTrail event at all.

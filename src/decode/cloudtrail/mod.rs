@@ -113,10 +113,23 @@ impl State {
             );
             return;
         }
-        if insight_digest::is_digest(value) {
+        if let Some(source) = event::envelope_source(value) {
+            out.errors.record(
+                location,
+                format!("record is a notification envelope (eventSource `{source}`), not a CloudTrail event"),
+            );
+        } else if insight_digest::is_digest(value) {
             insight_digest::append_digest(value, &mut self.digests);
         } else if insight_digest::is_insight(value) {
             insight_digest::append_insight(value, &mut self.insights, &mut self.json_scratch);
+        } else if let (true, true) = (allow_nested, value.get("detail-type").is_some()) {
+            // An EventBridge event ("AWS API Call via CloudTrail" and the like): the event is its `detail`.
+            match value.get_mut("detail") {
+                Some(detail) => self.route(detail, location, out, false),
+                None => out
+                    .errors
+                    .record(location, "EventBridge event without `detail`".into()),
+            }
         } else if let (true, Some(inner)) = (allow_nested, value.get_str("CloudTrailEvent")) {
             // `aws cloudtrail lookup-events` output carries each event as a JSON string.
             self.nested.clear();
@@ -135,7 +148,7 @@ impl State {
         } else {
             out.errors.record(
                 location,
-                "JSON object is not a CloudTrail event, Insights event or digest (no eventTime, eventName, eventSource, eventVersion or userIdentity)".into(),
+                "JSON object is not a CloudTrail event, Insights event or digest (none of eventTime, eventName, eventSource, eventVersion, eventID, userIdentity)".into(),
             );
         }
     }

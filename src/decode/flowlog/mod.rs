@@ -160,16 +160,24 @@ impl FlowLogDecoder {
     fn record(&mut self, line: &[u8], out: &mut Output) {
         self.tokens.clear();
         let mut start = 0;
+        let mut end = line.len();
         for (i, &b) in line.iter().enumerate() {
             if b == b' ' || b == b'\t' {
                 if i > start {
                     self.tokens.push((start, i));
                 }
                 start = i + 1;
+            } else if b == b'#' && i == start {
+                // `# ...` ends the record: annotated examples (AWS's documentation) carry trailing comments.
+                end = start;
+                break;
             }
         }
-        if line.len() > start {
-            self.tokens.push((start, line.len()));
+        if end > start {
+            self.tokens.push((start, end));
+        }
+        if self.tokens.is_empty() {
+            return;
         }
         if self.tokens.len() != self.layout.slots.len() {
             out.errors.record(

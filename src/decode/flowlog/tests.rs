@@ -229,3 +229,12 @@ fn numbers_parse_strictly() {
     assert_eq!(parse_number(b""), Err(()));
     assert_eq!(parse_number(b"9999999999999999999"), Err(()));
 }
+
+#[test]
+fn comments_after_a_hash_are_ignored() {
+    let out = decode(
+        "srcaddr dstaddr\n10.0.0.1 10.0.0.2 #traffic to the NAT gateway\n# a whole-line comment\n",
+    );
+    assert_eq!(out.errors.count, 0, "{:?}", out.errors);
+    assert_eq!(rows(&out), 1);
+}

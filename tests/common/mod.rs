@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use arrow::json::LineDelimitedWriter;
+use serde_json::Value;
+use trailflow::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
+use trailflow::schema::LogKind;
+
+/// Decodes `bytes` as if it were the object `key`.
+pub fn decode(key: &str, bytes: &[u8]) -> DecodedObject {
+    decode_object(key, bytes, KindHint::Auto, &DecodeOptions::default())
+}
+
+/// The rows of one table as JSON objects (null columns omitted), via the same writer `trailflow decode` uses.
+pub fn rows(decoded: &DecodedObject, kind: LogKind) -> Vec<Value> {
+    let mut buf = Vec::new();
+    {
+        let mut w = LineDelimitedWriter::new(&mut buf);
+        for (k, b) in &decoded.batches {
+            if *k == kind {
+                w.write(b).unwrap();
+            }
+        }
+        w.finish().unwrap();
+    }
+    String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A column of a row as text (`None` when null or absent).
+pub fn s<'a>(row: &'a Value, col: &str) -> Option<&'a str> {
+    row.get(col).and_then(|v| v.as_str())
+}
+
+/// The shared corpus, when this checkout has it beside it.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    dir.is_dir().then_some(dir)
+}
+
+/// Gzip helper.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    trailflow::synth::gzip(data)
+}

@@ -1,5 +1,6 @@
 //! Local input files: the files named on the command line and, recursively and
-//! in sorted order, the files under the directories named there.
+//! in sorted order, the files under the directories named there (skipping
+//! hidden files and Markdown notes such as a folder's `README.md`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,11 +23,11 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
             .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
-            let hidden = entry
+            let name = entry
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if !hidden {
+                .unwrap_or_default();
+            if !name.starts_with('.') && !name.ends_with(".md") {
                 walk(&entry, files)?;
             }
         }
@@ -47,6 +48,7 @@ mod tests {
         std::fs::write(dir.path().join("b/c/2.log"), "x").unwrap();
         std::fs::write(dir.path().join("a.log"), "x").unwrap();
         std::fs::write(dir.path().join(".hidden"), "x").unwrap();
+        std::fs::write(dir.path().join("README.md"), "x").unwrap();
         let files = collect_files(&[dir.path().to_path_buf()]).unwrap();
         let names: Vec<_> = files
             .iter()

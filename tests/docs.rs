@@ -1,0 +1,21 @@
+//! Generated documentation stays in step with the code.
+
+use std::path::PathBuf;
+
+fn check_or_update(rel: &str, expected: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os("TRAILFLOW_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, expected).unwrap();
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "{rel} is stale: run `TRAILFLOW_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn schema_doc_is_current() {
+    check_or_update("docs/schema.md", &trailflow::schema::docs::markdown());
+}

@@ -118,7 +118,9 @@ impl FlowLogDecoder {
             );
             return;
         }
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        if line.first().is_none_or(u8::is_ascii_whitespace)
+            && line.iter().all(u8::is_ascii_whitespace)
+        {
             return;
         }
         let first = !self.started;
@@ -158,23 +160,24 @@ impl FlowLogDecoder {
     }
 
     fn record(&mut self, line: &[u8], out: &mut Output) {
+        // One UTF-8 check per line (borrowed when valid); tokens are cut at ASCII
+        // spaces, so every token is a valid `str` slice of it.
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(line),
+        };
+        let bytes = text.as_bytes();
         self.tokens.clear();
         let mut start = 0;
-        let mut end = line.len();
-        for (i, &b) in line.iter().enumerate() {
-            if b == b' ' || b == b'\t' {
-                if i > start {
-                    self.tokens.push((start, i));
+        for space in memchr::memchr_iter(b' ', bytes).chain(std::iter::once(bytes.len())) {
+            if space > start {
+                if bytes[start] == b'#' {
+                    // `# ...` ends the record: annotated examples (AWS's documentation) carry trailing comments.
+                    break;
                 }
-                start = i + 1;
-            } else if b == b'#' && i == start {
-                // `# ...` ends the record: annotated examples (AWS's documentation) carry trailing comments.
-                end = start;
-                break;
+                self.tokens.push((start, space));
             }
-        }
-        if end > start {
-            self.tokens.push((start, end));
+            start = space + 1;
         }
         if self.tokens.is_empty() {
             return;
@@ -196,7 +199,7 @@ impl FlowLogDecoder {
             let value = match *slot {
                 Slot::Known(k) if KNOWN_FIELDS[k].ty != FieldType::Text => {
                     let field = &KNOWN_FIELDS[k];
-                    match parse_number(&line[s..e]) {
+                    match parse_number(&bytes[s..e]) {
                         Ok(v) if v.is_none_or(|v| v >= field.range.0 && v <= field.range.1) => v,
                         Ok(v) => {
                             out.errors.record(
@@ -212,13 +215,10 @@ impl FlowLogDecoder {
                             return;
                         }
                         Err(()) => {
+                            let shown: String = text[s..e].chars().take(64).collect();
                             out.errors.record(
                                 Location::Line(self.line_no),
-                                format!(
-                                    "field `{}`: `{}` is not a number",
-                                    field.aws_name,
-                                    String::from_utf8_lossy(&line[s..e.min(s + 64)])
-                                ),
+                                format!("field `{}`: `{shown}` is not a number", field.aws_name),
                             );
                             return;
                         }
@@ -235,16 +235,15 @@ impl FlowLogDecoder {
             .zip(&self.tokens)
             .zip(&self.numbers)
         {
-            let token = &line[s..e];
             match *slot {
                 Slot::Known(k) => match &mut self.columns.known[k] {
-                    Some(ColumnBuilder::Text(b)) => append_text(b, token),
+                    Some(ColumnBuilder::Text(b)) => append_text(b, &text[s..e]),
                     Some(ColumnBuilder::Int32(b)) => b.append_option(number.map(|v| v as i32)),
                     Some(ColumnBuilder::Int64(b)) => b.append_option(number),
                     Some(ColumnBuilder::Seconds(b)) => b.append_option(number),
                     None => {}
                 },
-                Slot::Extra(x) => append_text(&mut self.columns.extra[x], token),
+                Slot::Extra(x) => append_text(&mut self.columns.extra[x], &text[s..e]),
                 Slot::Skip => {}
             }
         }
@@ -255,14 +254,11 @@ impl FlowLogDecoder {
     }
 }
 
-fn append_text(b: &mut arrow::array::StringBuilder, token: &[u8]) {
-    if token == b"-" {
+fn append_text(b: &mut arrow::array::StringBuilder, token: &str) {
+    if token == "-" {
         b.append_null();
     } else {
-        match std::str::from_utf8(token) {
-            Ok(s) => b.append_value(s),
-            Err(_) => b.append_value(String::from_utf8_lossy(token)),
-        }
+        b.append_value(token);
     }
 }
 

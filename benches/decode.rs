@@ -10,6 +10,10 @@
 
 use std::hint::black_box;
 
+// The same allocator as the binary, so the rates are the daemon's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use trailflow::decode::gzip::ContentReader;
 use trailflow::decode::{DecodeOptions, InflateLimits, KindHint, decode_object};

@@ -16,6 +16,10 @@ use super::{DecodeOptions, Location, Output};
 use crate::schema::LogKind;
 use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
 
+/// Rows the builders reserve up front: small objects (most deliveries) stay cheap,
+/// large ones grow the builders geometrically.
+const INITIAL_ROWS: usize = 256;
+
 /// Push decoder for CloudTrail JSON content.
 pub struct CloudTrailDecoder {
     splitter: JsonSplitter,
@@ -45,7 +49,7 @@ impl CloudTrailDecoder {
                     64 * 1024,
                     options.split.max_depth as usize + 2,
                 ),
-                events: EventBuilder::with_capacity(rows.min(8192)),
+                events: EventBuilder::with_capacity(rows.min(INITIAL_ROWS)),
                 insights: InsightBuilder::with_capacity(16),
                 digests: DigestBuilder::with_capacity(16),
                 scratch: event::EventScratch::default(),

@@ -17,6 +17,9 @@ use crate::schema::LogKind;
 use crate::schema::flowlog::{FieldType, KNOWN_FIELDS};
 use layout::{ColumnBuilder, Columns, Slot};
 
+/// Rows the builders reserve up front: small objects stay cheap, large ones grow geometrically.
+const INITIAL_ROWS: usize = 1024;
+
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
     layout: Layout,
@@ -37,7 +40,7 @@ impl FlowLogDecoder {
         let layout = Layout::default_v2();
         let batch_rows = options.batch_rows.max(1);
         Self {
-            columns: Columns::new(&layout, batch_rows.min(65_536)),
+            columns: Columns::new(&layout, batch_rows.min(INITIAL_ROWS)),
             layout,
             started: false,
             carry: Vec::new(),
@@ -155,7 +158,7 @@ impl FlowLogDecoder {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
         self.flush(out);
-        self.columns = Columns::new(&layout, self.batch_rows.min(65_536));
+        self.columns = Columns::new(&layout, self.batch_rows.min(INITIAL_ROWS));
         self.layout = layout;
     }
 

@@ -2,9 +2,13 @@
 //! security metrics for teams that run Kubernetes on EKS.
 //!
 //! Data flows one way: object bytes -> [`decode`] (gunzip, CloudTrail and
-//! flow-log decoders) -> Arrow batches with the schemas of [`schema`].
+//! flow-log decoders) -> Arrow batches with the schemas of [`schema`] ->
+//! windows -> [`engine`] (saved DataFusion queries) -> [`metrics`] points and series.
 
 pub mod cli;
+pub mod config;
 pub mod decode;
+pub mod engine;
+pub mod metrics;
 pub mod schema;
 pub mod synth;

@@ -2,8 +2,18 @@
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
-use trailflow::cli::{Cli, Command, decode};
+use trailflow::cli::{Cli, Command, decode, query, replay};
+
+/// A single-threaded runtime: replay and query run on one core, like the benchmarks measure.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
@@ -21,6 +31,22 @@ fn main() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Replay(args) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let summary = runtime()?.block_on(replay::run(args, stdout, &mut std::io::stderr()))?;
+            Ok(
+                if summary.record_errors == 0 && summary.failed_objects == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                },
+            )
+        }
+        Command::Query(args) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            runtime()?.block_on(query::run(args, stdout, &mut std::io::stderr()))?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

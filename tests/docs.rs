@@ -19,3 +19,9 @@ fn check_or_update(rel: &str, expected: &str) {
 fn schema_doc_is_current() {
     check_or_update("docs/schema.md", &trailflow::schema::docs::markdown());
 }
+
+#[test]
+fn metric_catalog_doc_is_current() {
+    let catalog = trailflow::engine::load_catalog(None).unwrap();
+    check_or_update("docs/metrics.md", &catalog.markdown());
+}

@@ -3,6 +3,10 @@
 pub mod decode;
 pub mod inputs;
 pub mod output;
+pub mod query;
+pub mod replay;
+pub mod saved;
+pub mod timerange;
 
 use std::path::PathBuf;
 
@@ -27,6 +31,101 @@ pub struct Cli {
 pub enum Command {
     /// Print the normalized rows of log files, exactly as the daemon sees them.
     Decode(DecodeArgs),
+    /// Run the whole pipeline over log files and print the metrics the daemon would report.
+    Replay(ReplayArgs),
+    /// Run SQL (ad hoc or saved) over the normalized tables of log files.
+    Query(QueryArgs),
+}
+
+/// Arguments of `trailflow replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Files or directories (read recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ReplayOutput::Table)]
+    pub output: ReplayOutput,
+    /// Configuration file (TOML); built-in defaults otherwise.
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of metric queries instead of the built-in ones.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Records per window (overrides the configuration).
+    #[arg(long)]
+    pub window_rows: Option<usize>,
+    /// Which decoder to use; `auto` goes by the AWS key layout, then by content.
+    #[arg(long, value_enum, default_value_t = KindArg::Auto)]
+    pub kind: KindArg,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `replay --output` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayOutput {
+    /// One line per series: Prometheus name, value, labels.
+    Table,
+    /// One JSON object per series.
+    Ndjson,
+}
+
+/// Arguments of `trailflow query`.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// Files or directories (read recursively).
+    pub paths: Vec<PathBuf>,
+    /// SQL over the tables cloudtrail, cloudtrail_insight, cloudtrail_digest and flowlog.
+    #[arg(long, conflicts_with_all = ["saved", "list"])]
+    pub sql: Option<String>,
+    /// A saved investigation query (see --list).
+    #[arg(long, conflicts_with = "list")]
+    pub saved: Option<String>,
+    /// A parameter of the saved query, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// List the saved investigation queries and their parameters.
+    #[arg(long)]
+    pub list: bool,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = QueryOutput::Table)]
+    pub output: QueryOutput,
+    /// Output file for --output parquet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only records of the last DURATION (e.g. 2h, 7d); objects dated outside by their key are not read.
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Only records from this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only records up to this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Configuration file (for the lookup tables).
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of saved investigation queries instead of the built-in ones.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Which decoder to use.
+    #[arg(long, value_enum, default_value_t = KindArg::Auto)]
+    pub kind: KindArg,
+}
+
+/// `query --output` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryOutput {
+    /// A table.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per row.
+    Ndjson,
+    /// A Parquet file (--out).
+    Parquet,
 }
 
 /// Arguments of `trailflow decode`.

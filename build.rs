@@ -1,0 +1,44 @@
+//! Embeds the saved queries (`queries/metrics/*.sql`, `queries/adhoc/*.sql`) into the binary,
+//! so a deployed trailflow needs no files beside it; `--queries`/`queries_dir` can override them.
+
+use std::fmt::Write;
+use std::path::Path;
+
+fn embed(dir: &str, name: &str, out: &mut String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let _ = writeln!(
+        out,
+        "/// `{dir}/*.sql`: (file name, text).\npub const {name}: &[(&str, &str)] = &["
+    );
+    for f in files {
+        let file = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    ({file:?}, include_str!({:?})),",
+            f.display().to_string()
+        );
+    }
+    out.push_str("];\n");
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=queries");
+    let mut out = String::new();
+    embed("queries/metrics", "METRIC_QUERIES", &mut out);
+    embed("queries/adhoc", "ADHOC_QUERIES", &mut out);
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("embedded_queries.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        panic!("writing {}: {e}", dest.display());
+    }
+}

@@ -1,0 +1,256 @@
+//! `trailflow query`: ad-hoc SQL, or a saved investigation query, over the
+//! normalized tables of local log files, with objects pruned by the date in
+//! their key when a time range is given.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Scalar, TimestampMicrosecondArray, TimestampSecondArray,
+};
+use arrow::compute::kernels::cmp::{gt_eq, lt_eq};
+use arrow::compute::{and, filter_record_batch};
+use arrow::record_batch::RecordBatch;
+use datafusion::catalog::MemTable;
+use datafusion::error::DataFusionError;
+
+use super::output::OutputError;
+use super::saved::{SavedQuery, parse_params};
+use super::timerange::TimeRange;
+use super::{QueryArgs, QueryOutput, inputs};
+use crate::config::{Config, ConfigError};
+use crate::decode::{DecodeOptions, decode_object};
+use crate::engine::{EngineError, embedded, new_context, read_sql_files};
+use crate::schema::LogKind;
+
+/// Errors that stop `trailflow query`.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// Reading inputs or writing output failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Bad flags or parameters.
+    #[error("{0}")]
+    Usage(String),
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The engine could not be set up.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The SQL failed.
+    #[error("query failed: {0}")]
+    Sql(#[from] DataFusionError),
+    /// The output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// Arrow failed while filtering or formatting.
+    #[error("{0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+}
+
+/// The saved investigation queries: the built-in ones, or those of `dir`.
+pub fn saved_queries(dir: Option<&std::path::Path>) -> Result<Vec<SavedQuery>, QueryError> {
+    let files: Vec<(String, String)> = match dir {
+        Some(d) => read_sql_files(d)?,
+        None => embedded::ADHOC_QUERIES
+            .iter()
+            .map(|(f, s)| (f.to_string(), s.to_string()))
+            .collect(),
+    };
+    Ok(files.iter().map(|(f, s)| SavedQuery::parse(f, s)).collect())
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default()
+}
+
+/// Keeps the rows of `batch` whose time lies in `range`.
+fn filter_time(
+    kind: LogKind,
+    batch: &RecordBatch,
+    range: &TimeRange,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let column = match kind {
+        LogKind::CloudTrail | LogKind::CloudTrailInsight => "event_time",
+        LogKind::CloudTrailDigest => "digest_end_time",
+        LogKind::FlowLog => "start",
+    };
+    let Some(times) = batch.column_by_name(column) else {
+        return Ok(batch.clone());
+    };
+    let (low, high): (ArrayRef, ArrayRef) = if kind == LogKind::FlowLog {
+        (
+            Arc::new(
+                TimestampSecondArray::from(vec![range.from.div_euclid(1_000_000)])
+                    .with_timezone("+00:00"),
+            ),
+            Arc::new(
+                TimestampSecondArray::from(vec![range.to.div_euclid(1_000_000)])
+                    .with_timezone("+00:00"),
+            ),
+        )
+    } else {
+        (
+            Arc::new(TimestampMicrosecondArray::from(vec![range.from]).with_timezone("+00:00")),
+            Arc::new(TimestampMicrosecondArray::from(vec![range.to]).with_timezone("+00:00")),
+        )
+    };
+    let mask: BooleanArray = and(
+        &gt_eq(times, &Scalar::new(low))?,
+        &lt_eq(times, &Scalar::new(high))?,
+    )?;
+    if mask.null_count() == 0 && mask.true_count() == batch.num_rows() {
+        return Ok(batch.clone());
+    }
+    filter_record_batch(batch, &mask)
+}
+
+/// Runs `trailflow query`.
+pub async fn run(
+    args: &QueryArgs,
+    mut stdout: impl Write,
+    stderr: &mut impl Write,
+) -> Result<usize, QueryError> {
+    if args.list {
+        for q in saved_queries(args.queries.as_deref())? {
+            writeln!(stdout, "{}\n    {}", q.name, q.description)?;
+            for p in &q.params {
+                writeln!(stdout, "    --param {}=...  {}", p.name, p.description)?;
+            }
+        }
+        return Ok(0);
+    }
+    let sql = match (&args.sql, &args.saved) {
+        (Some(sql), None) => sql.clone(),
+        (None, Some(name)) => {
+            let saved = saved_queries(args.queries.as_deref())?;
+            let query = saved.iter().find(|q| &q.name == name).ok_or_else(|| {
+                QueryError::Usage(format!(
+                    "no saved query `{name}` (see `trailflow query --list`)"
+                ))
+            })?;
+            query
+                .render(&parse_params(&args.params).map_err(QueryError::Usage)?)
+                .map_err(QueryError::Usage)?
+        }
+        _ => {
+            return Err(QueryError::Usage(
+                "give exactly one of --sql, --saved or --list".into(),
+            ));
+        }
+    };
+    if args.paths.is_empty() {
+        return Err(QueryError::Usage(
+            "give the files or directories to query".into(),
+        ));
+    }
+    if let Some(s3) = args
+        .paths
+        .iter()
+        .find(|p| p.to_string_lossy().starts_with("s3://"))
+    {
+        return Err(QueryError::Usage(format!(
+            "{}: S3 paths are not supported yet; copy the objects locally",
+            s3.display()
+        )));
+    }
+    let range = TimeRange::from_flags(
+        args.since.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+        now_micros(),
+    )
+    .map_err(QueryError::Usage)?;
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+
+    let mut tables: BTreeMap<LogKind, Vec<RecordBatch>> = BTreeMap::new();
+    let options = DecodeOptions::default();
+    let (mut read, mut pruned) = (0, 0);
+    for file in inputs::collect_files(&args.paths)? {
+        let name = file.display().to_string();
+        if range.is_some_and(|r| !r.may_contain(&name)) {
+            pruned += 1;
+            continue;
+        }
+        read += 1;
+        let bytes = std::fs::read(&file)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
+        let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
+        for e in &decoded.errors.details {
+            writeln!(stderr, "{name}: {e}")?;
+        }
+        if let Some(fatal) = &decoded.fatal {
+            writeln!(stderr, "{name}: {fatal}")?;
+        }
+        for (kind, batch) in decoded.batches {
+            let schema = kind.schema();
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                batch.columns()[..schema.fields().len()].to_vec(),
+            )?;
+            let batch = match &range {
+                Some(r) => filter_time(kind, &batch, r)?,
+                None => batch,
+            };
+            tables.entry(kind).or_default().push(batch);
+        }
+    }
+    let ctx = new_context(&config.lookups)?;
+    for kind in LogKind::ALL {
+        let table = MemTable::try_new(
+            kind.schema(),
+            vec![tables.remove(&kind).unwrap_or_default()],
+        )?;
+        ctx.register_table(kind.table_name(), Arc::new(table))?;
+    }
+    let frame = ctx.sql(&sql).await?;
+    let schema = Arc::clone(frame.schema().inner());
+    let results = frame.collect().await?;
+    let rows: usize = results.iter().map(RecordBatch::num_rows).sum();
+    match args.output {
+        QueryOutput::Table => writeln!(
+            stdout,
+            "{}",
+            arrow::util::pretty::pretty_format_batches(&results)?
+        )?,
+        QueryOutput::Csv => {
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut stdout);
+            for b in &results {
+                w.write(b)?;
+            }
+        }
+        QueryOutput::Ndjson => {
+            let mut w = arrow::json::LineDelimitedWriter::new(&mut stdout);
+            for b in &results {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+        QueryOutput::Parquet => {
+            let path = args.out.as_ref().ok_or(OutputError::MissingOutDir)?;
+            let file = std::fs::File::create(path)?;
+            let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None)
+                .map_err(OutputError::from)?;
+            for b in &results {
+                w.write(b).map_err(OutputError::from)?;
+            }
+            w.close().map_err(OutputError::from)?;
+        }
+    }
+    stdout.flush()?;
+    writeln!(
+        stderr,
+        "{rows} rows from {read} objects ({pruned} pruned by time range)"
+    )?;
+    Ok(rows)
+}

@@ -1,0 +1,267 @@
+//! The configuration file (TOML): one section per concern, every field
+//! optional with a documented default. `deploy/example.toml` shows them all.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The root configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Windows, series limits and saved queries.
+    pub engine: EngineConfig,
+    /// Facts about your environment the metrics need.
+    pub lookups: Lookups,
+}
+
+/// The metric engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// A window closes when it holds at least this many records.
+    pub window_max_rows: usize,
+    /// A window closes when it has been open this long, in seconds.
+    pub window_max_age_secs: u64,
+    /// Series kept per metric; further label sets go to one overflow series.
+    pub series_limit: usize,
+    /// Directory of metric queries to use instead of the ones built into the binary.
+    pub queries_dir: Option<PathBuf>,
+}
+
+fn default_window_max_rows() -> usize {
+    200_000
+}
+
+fn default_window_max_age_secs() -> u64 {
+    30
+}
+
+fn default_series_limit() -> usize {
+    2_000
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            window_max_rows: default_window_max_rows(),
+            window_max_age_secs: default_window_max_age_secs(),
+            series_limit: default_series_limit(),
+            queries_dir: None,
+        }
+    }
+}
+
+/// A subnet and the Availability Zone it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetAz {
+    /// CIDR block, e.g. `10.0.1.0/24`.
+    pub cidr: String,
+    /// Availability Zone, e.g. `eu-west-1a`.
+    pub az: String,
+}
+
+/// A subnet where Kubernetes nodes run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSubnet {
+    /// CIDR block.
+    pub cidr: String,
+    /// A name for the `subnet` label (default: the CIDR).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// An interface address of a VPC endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    /// The endpoint ENI's private address.
+    pub address: String,
+    /// The service, e.g. `sts` or `ecr.api`.
+    pub service: String,
+}
+
+/// Role patterns and network facts, registered as SQL lookup tables.
+/// Role patterns are globs over role ARNs (`*` matches any run of characters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lookups {
+    /// Node instance roles (EKS managed node groups, eksctl, Karpenter naming).
+    pub node_role_patterns: Vec<String>,
+    /// The AWS Load Balancer Controller's role.
+    pub lb_controller_role_patterns: Vec<String>,
+    /// ExternalDNS's role.
+    pub external_dns_role_patterns: Vec<String>,
+    /// Cluster Autoscaler's role.
+    pub cluster_autoscaler_role_patterns: Vec<String>,
+    /// Break-glass roles.
+    pub break_glass_role_patterns: Vec<String>,
+    /// Subnet CIDR to Availability Zone, for the AZ of image pulls.
+    pub subnet_azs: Vec<SubnetAz>,
+    /// Subnets of the nodes, for control-plane rejects on 443/10250.
+    pub node_subnets: Vec<NodeSubnet>,
+    /// VPC endpoint addresses (STS, ECR, ...), for rejects toward AWS APIs.
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Lookups {
+    fn default() -> Self {
+        Self {
+            node_role_patterns: strings(&[
+                "*NodeInstanceRole*",
+                "*AmazonEKSNodeRole*",
+                "*eks-node-group*",
+                "*eks-node-role*",
+                "*KarpenterNodeRole*",
+            ]),
+            lb_controller_role_patterns: strings(&[
+                "*load-balancer-controller*",
+                "*AWSLoadBalancerController*",
+                "*aws-lb-controller*",
+            ]),
+            external_dns_role_patterns: strings(&[
+                "*external-dns*",
+                "*ExternalDNS*",
+                "*externaldns*",
+            ]),
+            cluster_autoscaler_role_patterns: strings(&[
+                "*cluster-autoscaler*",
+                "*ClusterAutoscaler*",
+            ]),
+            break_glass_role_patterns: strings(&["*break-glass*", "*BreakGlass*", "*breakglass*"]),
+            subnet_azs: Vec::new(),
+            node_subnets: Vec::new(),
+            vpc_endpoints: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: name.clone(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: name,
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks ranges and formats.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let e = &self.engine;
+        if e.window_max_rows == 0 || e.window_max_rows > 50_000_000 {
+            return Err(ConfigError::Invalid(format!(
+                "engine.window_max_rows must be 1..=50000000, not {}",
+                e.window_max_rows
+            )));
+        }
+        if e.window_max_age_secs == 0 || e.window_max_age_secs > 3600 {
+            return Err(ConfigError::Invalid(format!(
+                "engine.window_max_age_secs must be 1..=3600, not {}",
+                e.window_max_age_secs
+            )));
+        }
+        if e.series_limit == 0 || e.series_limit > 1_000_000 {
+            return Err(ConfigError::Invalid(format!(
+                "engine.series_limit must be 1..=1000000, not {}",
+                e.series_limit
+            )));
+        }
+        let cidrs = self
+            .lookups
+            .subnet_azs
+            .iter()
+            .map(|s| &s.cidr)
+            .chain(self.lookups.node_subnets.iter().map(|s| &s.cidr));
+        for cidr in cidrs {
+            let valid = cidr.split_once('/').is_some_and(|(ip, len)| {
+                ip.parse::<std::net::IpAddr>().is_ok()
+                    && len
+                        .parse::<u8>()
+                        .is_ok_and(|l| l <= if ip.contains(':') { 128 } else { 32 })
+            });
+            if !valid {
+                return Err(ConfigError::Invalid(format!(
+                    "`{cidr}` is not a CIDR block"
+                )));
+            }
+        }
+        for ep in &self.lookups.vpc_endpoints {
+            if ep.address.parse::<std::net::IpAddr>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "vpc endpoint address `{}` is not an IP address",
+                    ep.address
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses_and_bad_ones_are_rejected() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml");
+        let config = Config::load(&example).unwrap();
+        assert!(!config.lookups.subnet_azs.is_empty());
+
+        assert!(
+            toml::from_str::<Config>(
+                "[engine]
+window_rows = 5"
+            )
+            .is_err(),
+            "unknown fields are errors"
+        );
+        let bad: Config = toml::from_str("[engine]\nseries_limit = 0").unwrap();
+        assert!(bad.validate().is_err());
+        let bad: Config =
+            toml::from_str("[[lookups.node_subnets]]\ncidr = \"10.0.0.0/99\"").unwrap();
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("10.0.0.0/99")
+        );
+        assert_eq!(Config::default().engine.series_limit, 2_000);
+    }
+}

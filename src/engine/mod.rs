@@ -1,0 +1,218 @@
+//! The metric engine: loads the saved queries of `queries/metrics/` and plans
+//! them against the window tables at start-up (a broken query stops the
+//! program with its file name and DataFusion's message), then runs every query
+//! of a table once per window and turns the result rows into metric points.
+//! Knows DataFusion; knows nothing of where the points go.
+
+pub mod lookup;
+pub mod points;
+mod table;
+pub mod window;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::collect;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::config::Lookups;
+use crate::metrics::MetricPoint;
+use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
+use crate::schema::LogKind;
+use table::WindowTable;
+pub use window::{Window, WindowPolicy, Windower};
+
+/// The saved queries built into the binary.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_queries.rs"));
+}
+
+/// Errors of the engine, each naming the query file concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A query directory could not be read.
+    #[error("reading queries from {dir}: {source}")]
+    Io {
+        /// The directory.
+        dir: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// A query header is invalid.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A query does not plan, or its result does not fit its header.
+    #[error("{file}: {message}")]
+    Plan {
+        /// The query file.
+        file: String,
+        /// DataFusion's message, or what is wrong with the result columns.
+        message: String,
+    },
+    /// A query failed on a window.
+    #[error("{file}: {source}")]
+    Execute {
+        /// The query file.
+        file: String,
+        /// DataFusion's error.
+        source: DataFusionError,
+    },
+    /// Registering the lookup tables failed.
+    #[error("registering lookup tables: {0}")]
+    Lookups(DataFusionError),
+}
+
+/// Reads the metric queries of `dir`, or the built-in ones when `dir` is `None`.
+pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, EngineError> {
+    let files: Vec<(String, String)> = match dir {
+        None => embedded::METRIC_QUERIES
+            .iter()
+            .map(|(f, s)| (f.to_string(), s.to_string()))
+            .collect(),
+        Some(dir) => read_sql_files(dir)?,
+    };
+    let queries = files
+        .iter()
+        .map(|(file, sql)| MetricQuery::parse(file, sql))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Catalog::new(queries)?)
+}
+
+/// The `.sql` files of a directory, sorted by name.
+pub fn read_sql_files(dir: &Path) -> Result<Vec<(String, String)>, EngineError> {
+    let io = |source| EngineError::Io {
+        dir: dir.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|x| x == "sql") {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            files.push((name, std::fs::read_to_string(&path).map_err(io)?));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A DataFusion context with trailflow's lookup tables and functions registered.
+pub fn new_context(lookups: &Lookups) -> Result<SessionContext, EngineError> {
+    // One partition: the engine runs per window on one core; parallelism comes from the pipeline around it.
+    let config = SessionConfig::new()
+        .with_target_partitions(1)
+        .with_information_schema(true);
+    let ctx = SessionContext::new_with_config(config);
+    lookup::register(&ctx, lookups).map_err(EngineError::Lookups)?;
+    Ok(ctx)
+}
+
+struct Planned {
+    metric: usize,
+    query: MetricQuery,
+    plan: LogicalPlan,
+}
+
+/// Saved queries planned against the window tables.
+pub struct Engine {
+    ctx: SessionContext,
+    tables: BTreeMap<LogKind, Arc<WindowTable>>,
+    planned: Vec<Planned>,
+    catalog: Catalog,
+}
+
+impl Engine {
+    /// Registers the tables and plans every query of `catalog`.
+    pub async fn new(catalog: Catalog, lookups: &Lookups) -> Result<Engine, EngineError> {
+        let ctx = new_context(lookups)?;
+        let mut tables = BTreeMap::new();
+        for kind in LogKind::ALL {
+            let table = Arc::new(WindowTable::new(kind.schema()));
+            ctx.register_table(kind.table_name(), table.clone())
+                .map_err(EngineError::Lookups)?;
+            tables.insert(kind, table);
+        }
+        let names: Vec<String> = catalog.metrics().iter().map(|m| m.name.clone()).collect();
+        let mut planned = Vec::new();
+        for query in &catalog.queries {
+            let plan_err = |message: String| EngineError::Plan {
+                file: query.file.clone(),
+                message,
+            };
+            let plan = ctx
+                .state()
+                .create_logical_plan(&query.sql)
+                .await
+                .map_err(|e| plan_err(e.to_string()))?;
+            // Physical planning also checks functions and types: do it once on the empty tables.
+            ctx.state()
+                .create_physical_plan(&plan)
+                .await
+                .map_err(|e| plan_err(e.to_string()))?;
+            points::check_result_schema(query, plan.schema().as_arrow()).map_err(plan_err)?;
+            let metric = names
+                .iter()
+                .position(|n| *n == query.name)
+                .unwrap_or_default();
+            planned.push(Planned {
+                metric,
+                query: query.clone(),
+                plan,
+            });
+        }
+        Ok(Engine {
+            ctx,
+            tables,
+            planned,
+            catalog,
+        })
+    }
+
+    /// The metrics and their queries.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Runs every query whose table has rows in `window`; returns the window's points.
+    pub async fn evaluate<O>(
+        &mut self,
+        window: &Window<O>,
+    ) -> Result<Vec<MetricPoint>, EngineError> {
+        for (kind, table) in &self.tables {
+            table.set(window.batches.get(kind).cloned().unwrap_or_default());
+        }
+        let mut state = self.ctx.state();
+        // `now()` in a query means the time this window is evaluated.
+        state.mark_start_execution();
+        let mut out = Vec::new();
+        for p in &self.planned {
+            if self
+                .tables
+                .get(&p.query.table)
+                .is_none_or(|t| t.rows() == 0)
+            {
+                continue;
+            }
+            let exec = |source| EngineError::Execute {
+                file: p.query.file.clone(),
+                source,
+            };
+            let physical = state.create_physical_plan(&p.plan).await.map_err(exec)?;
+            let batches = collect(physical, self.ctx.task_ctx()).await.map_err(exec)?;
+            let points =
+                points::to_points(p.metric, &p.query, &batches).map_err(|e| exec(e.into()))?;
+            out.extend(points);
+        }
+        for table in self.tables.values() {
+            table.set(Vec::new());
+        }
+        Ok(out)
+    }
+}

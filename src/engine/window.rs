@@ -1,0 +1,163 @@
+//! Windows: decoded objects collected until a row count or an age is reached.
+//! An object is never split across windows, so a window's result names every
+//! object it covers and the caller can acknowledge exactly those after export.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use arrow::record_batch::RecordBatch;
+
+use crate::schema::LogKind;
+
+/// When a window closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowPolicy {
+    /// Close once the window holds at least this many rows.
+    pub max_rows: usize,
+    /// Close once the window has been open this long.
+    pub max_age: Duration,
+}
+
+/// The objects and rows of one window.
+#[derive(Debug)]
+pub struct Window<O> {
+    /// Batches per table, in arrival order.
+    pub batches: BTreeMap<LogKind, Vec<RecordBatch>>,
+    /// Rows over all tables.
+    pub rows: usize,
+    /// The objects whose rows the window holds, in arrival order.
+    pub objects: Vec<O>,
+    opened: Instant,
+}
+
+impl<O> Window<O> {
+    fn new(now: Instant) -> Self {
+        Self {
+            batches: BTreeMap::new(),
+            rows: 0,
+            objects: Vec::new(),
+            opened: now,
+        }
+    }
+
+    /// True when no object was added.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+}
+
+/// Collects objects into windows.
+#[derive(Debug)]
+pub struct Windower<O> {
+    policy: WindowPolicy,
+    current: Window<O>,
+}
+
+impl<O> Windower<O> {
+    /// A windower with `policy`.
+    pub fn new(policy: WindowPolicy) -> Self {
+        Self {
+            policy,
+            current: Window::new(Instant::now()),
+        }
+    }
+
+    /// Adds an object's batches (flow-log batches are cut to the canonical columns);
+    /// returns the window if this object filled it.
+    pub fn push(
+        &mut self,
+        object: O,
+        batches: Vec<(LogKind, RecordBatch)>,
+        now: Instant,
+    ) -> Option<Window<O>> {
+        if self.current.is_empty() {
+            self.current.opened = now;
+        }
+        for (kind, batch) in batches {
+            let batch = canonical(kind, batch);
+            self.current.rows += batch.num_rows();
+            self.current.batches.entry(kind).or_default().push(batch);
+        }
+        self.current.objects.push(object);
+        (self.current.rows >= self.policy.max_rows).then(|| self.take(now))
+    }
+
+    /// Returns the window if it is older than the policy allows.
+    pub fn poll_age(&mut self, now: Instant) -> Option<Window<O>> {
+        let due = !self.current.is_empty()
+            && now.duration_since(self.current.opened) >= self.policy.max_age;
+        due.then(|| self.take(now))
+    }
+
+    /// When the open window becomes due by age, if it holds anything.
+    pub fn deadline(&self) -> Option<Instant> {
+        (!self.current.is_empty()).then(|| self.current.opened + self.policy.max_age)
+    }
+
+    /// Closes the open window, if it holds anything.
+    pub fn flush(&mut self) -> Option<Window<O>> {
+        (!self.current.is_empty()).then(|| self.take(Instant::now()))
+    }
+
+    fn take(&mut self, now: Instant) -> Window<O> {
+        std::mem::replace(&mut self.current, Window::new(now))
+    }
+}
+
+/// Drops the extra (unknown) columns a flow-log batch may carry, so every batch of a table has its schema.
+fn canonical(kind: LogKind, batch: RecordBatch) -> RecordBatch {
+    let schema = kind.schema();
+    if batch.schema() == schema {
+        return batch;
+    }
+    let n = schema.fields().len().min(batch.num_columns());
+    // The decoders put the canonical columns first and in order.
+    RecordBatch::try_new(schema, batch.columns()[..n].to_vec()).unwrap_or(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow_batch(rows: usize) -> (LogKind, RecordBatch) {
+        let text = format!(
+            "{}\n",
+            vec!["2 1 eni-1 a b 1 2 6 1 1 1 2 ACCEPT OK"; rows].join("\n")
+        );
+        let d = crate::decode::decode_object(
+            "f.log",
+            text.as_bytes(),
+            crate::decode::KindHint::FlowLog,
+            &Default::default(),
+        );
+        d.batches.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn windows_close_on_rows_and_age_without_splitting_objects() {
+        let policy = WindowPolicy {
+            max_rows: 10,
+            max_age: Duration::from_secs(5),
+        };
+        let mut w = Windower::new(policy);
+        let t0 = Instant::now();
+        assert!(w.push("a", vec![flow_batch(6)], t0).is_none());
+        let full = w.push("b", vec![flow_batch(6)], t0).unwrap();
+        assert_eq!(full.objects, vec!["a", "b"]);
+        assert_eq!(full.rows, 12, "an object is never split");
+
+        assert!(
+            w.poll_age(t0 + Duration::from_secs(60)).is_none(),
+            "an empty window never closes"
+        );
+        assert!(
+            w.push("c", vec![flow_batch(1)], t0 + Duration::from_secs(10))
+                .is_none()
+        );
+        assert!(w.poll_age(t0 + Duration::from_secs(14)).is_none());
+        assert_eq!(w.deadline(), Some(t0 + Duration::from_secs(15)));
+        let aged = w.poll_age(t0 + Duration::from_secs(15)).unwrap();
+        assert_eq!(aged.objects, vec!["c"]);
+        assert!(w.flush().is_none());
+    }
+}

@@ -1,0 +1,368 @@
+//! Metric definitions read from the header of each saved query in
+//! `queries/metrics/`: name, instrument, unit, description, the table read,
+//! the value column and the label columns.
+//!
+//! ```sql
+//! -- metric: trailflow.sts.assume_role.calls
+//! -- instrument: counter
+//! -- unit: {call}
+//! -- description: STS role assumptions by role and outcome.
+//! -- table: cloudtrail
+//! -- value: calls
+//! -- labels: role_arn, api, outcome, error_code, account
+//! -- serves: C1 · "STS AssumeRole success vs failure rate tagged by IAM role ARN"
+//! SELECT ...
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::schema::LogKind;
+
+/// How a metric's values are aggregated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Instrument {
+    /// Values are added up (each window's result is a delta).
+    Counter,
+    /// Each value is recorded into buckets.
+    Histogram,
+    /// The latest value wins.
+    Gauge,
+}
+
+impl Instrument {
+    /// The name used in headers and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Instrument::Counter => "counter",
+            Instrument::Histogram => "histogram",
+            Instrument::Gauge => "gauge",
+        }
+    }
+}
+
+/// Why a saved query's header is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A required header line is missing or a value is invalid.
+    #[error("{file}: {message}")]
+    Header {
+        /// The query file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two files define the same metric differently.
+    #[error(
+        "{file}: metric `{metric}` is also defined by {other} with a different instrument, unit or labels"
+    )]
+    Conflict {
+        /// The later file.
+        file: String,
+        /// The earlier file.
+        other: String,
+        /// The metric name.
+        metric: String,
+    },
+}
+
+/// One saved metric query: its header and its SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    /// File name, e.g. `c01_sts_assume_role.sql`.
+    pub file: String,
+    /// OpenTelemetry metric name, e.g. `trailflow.sts.assume_role.calls`.
+    pub name: String,
+    /// Counter, histogram or gauge.
+    pub instrument: Instrument,
+    /// UCUM unit (`s`, `By`, or an annotation such as `{call}`).
+    pub unit: String,
+    /// What the metric means.
+    pub description: String,
+    /// The table the query reads.
+    pub table: LogKind,
+    /// The result column holding the value.
+    pub value: String,
+    /// The result columns that are labels, in order.
+    pub labels: Vec<String>,
+    /// The runbook line(s) the metric serves.
+    pub serves: String,
+    /// The SQL text (header included).
+    pub sql: String,
+}
+
+/// Labels that must never be metric labels: unbounded and sometimes personal.
+pub const FORBIDDEN_LABELS: &[&str] = &[
+    "source_ip",
+    "srcaddr",
+    "dstaddr",
+    "pkt_srcaddr",
+    "pkt_dstaddr",
+    "role_session_name",
+    "request_id",
+    "event_id",
+    "user_agent",
+    "identity_principal_id",
+    "web_identity_subject",
+];
+
+impl MetricQuery {
+    /// Parses a saved query file.
+    pub fn parse(file: &str, sql: &str) -> Result<MetricQuery, CatalogError> {
+        let err = |message: String| CatalogError::Header {
+            file: file.to_string(),
+            message,
+        };
+        let mut fields = BTreeMap::new();
+        for line in sql
+            .lines()
+            .map(str::trim)
+            .take_while(|l| l.starts_with("--") || l.is_empty())
+        {
+            if let Some((key, value)) = line.trim_start_matches('-').split_once(':') {
+                fields.insert(key.trim().to_string(), value.trim().to_string());
+            }
+        }
+        let get = |key: &str| {
+            fields
+                .get(key)
+                .cloned()
+                .ok_or_else(|| err(format!("missing header line `-- {key}: ...`")))
+        };
+        let instrument = match get("instrument")?.as_str() {
+            "counter" => Instrument::Counter,
+            "histogram" => Instrument::Histogram,
+            "gauge" => Instrument::Gauge,
+            other => {
+                return Err(err(format!(
+                    "instrument `{other}` is not counter, histogram or gauge"
+                )));
+            }
+        };
+        let table: LogKind = get("table")?.parse().map_err(err)?;
+        let labels: Vec<String> = get("labels")
+            .unwrap_or_default()
+            .split(',')
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if let Some(bad) = labels
+            .iter()
+            .find(|l| FORBIDDEN_LABELS.contains(&l.as_str()))
+        {
+            return Err(err(format!("`{bad}` is unbounded and may not be a label")));
+        }
+        let name = get("metric")?;
+        if !name.starts_with("trailflow.")
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+        {
+            return Err(err(format!(
+                "metric name `{name}` must start with `trailflow.` and use lowercase, digits, `.` and `_`"
+            )));
+        }
+        Ok(MetricQuery {
+            file: file.to_string(),
+            name,
+            instrument,
+            unit: get("unit")?,
+            description: get("description")?,
+            table,
+            value: get("value")?,
+            labels,
+            serves: fields.get("serves").cloned().unwrap_or_default(),
+            sql: sql.to_string(),
+        })
+    }
+
+    /// The name Prometheus gives this metric after OTLP translation (units as suffixes, `_total` for counters).
+    pub fn prometheus_name(&self) -> String {
+        prometheus_name(&self.name, &self.unit, self.instrument)
+    }
+}
+
+/// OpenTelemetry-to-Prometheus name translation: dots become underscores, the
+/// unit becomes a suffix (annotations in braces are dropped) and counters end in `_total`.
+pub fn prometheus_name(name: &str, unit: &str, instrument: Instrument) -> String {
+    let mut out = name.replace(['.', '-'], "_");
+    let suffix = match unit {
+        "s" => "seconds",
+        "ms" => "milliseconds",
+        "By" => "bytes",
+        "1" => "ratio",
+        u if u.starts_with('{') => "",
+        u => u,
+    };
+    if !suffix.is_empty() && !out.ends_with(&format!("_{suffix}")) {
+        out.push('_');
+        out.push_str(suffix);
+    }
+    if instrument == Instrument::Counter {
+        out.push_str("_total");
+    }
+    out
+}
+
+/// Every metric, each with the queries that feed it.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Queries in file order.
+    pub queries: Vec<MetricQuery>,
+}
+
+impl Catalog {
+    /// Builds a catalog, checking that files sharing a metric name agree on its shape.
+    pub fn new(mut queries: Vec<MetricQuery>) -> Result<Catalog, CatalogError> {
+        queries.sort_by(|a, b| a.file.cmp(&b.file));
+        let mut seen: BTreeMap<&str, &MetricQuery> = BTreeMap::new();
+        for q in &queries {
+            if let Some(first) = seen.get(q.name.as_str()) {
+                if first.instrument != q.instrument
+                    || first.unit != q.unit
+                    || first.labels != q.labels
+                {
+                    return Err(CatalogError::Conflict {
+                        file: q.file.clone(),
+                        other: first.file.clone(),
+                        metric: q.name.clone(),
+                    });
+                }
+            } else {
+                seen.insert(&q.name, q);
+            }
+        }
+        Ok(Catalog { queries })
+    }
+
+    /// One query per metric name (the first file), in name order: the metric list.
+    pub fn metrics(&self) -> Vec<&MetricQuery> {
+        let mut by_name: BTreeMap<&str, &MetricQuery> = BTreeMap::new();
+        for q in &self.queries {
+            by_name.entry(&q.name).or_insert(q);
+        }
+        by_name.into_values().collect()
+    }
+}
+
+const DOC_INTRO: &str = "# Metric catalog
+
+Every metric trailflow computes, generated from the headers of the saved queries in
+`queries/metrics/` (`TRAILFLOW_UPDATE_DOCS=1 cargo test --test docs` regenerates it; a test fails
+when it is stale). Each query runs once per window over the tables of [schema.md](schema.md);
+counters add up what each window counted, histograms record a value per row, gauges keep the
+largest value seen. The Prometheus name is what the OTLP-to-Prometheus translation (or trailflow's
+own `/metrics`) exposes. Label values are bounded: IP addresses, session names and request ids are
+never labels, and each metric keeps at most `engine.series_limit` label sets (default 2,000); the
+rest are folded into one series labelled `otel_metric_overflow=\"true\"`.
+";
+
+impl Catalog {
+    /// The Markdown of `docs/metrics.md`.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from(DOC_INTRO);
+        out.push_str("\n| Prometheus name | type | unit | labels | serves |\n| --- | --- | --- | --- | --- |\n");
+        for m in self.metrics() {
+            out.push_str(&format!(
+                "| [`{}`](#{}) | {} | `{}` | {} | {} |\n",
+                m.prometheus_name(),
+                m.name.replace('.', ""),
+                m.instrument,
+                m.unit,
+                m.labels
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.serves.split('·').next().unwrap_or_default().trim()
+            ));
+        }
+        for m in self.metrics() {
+            let files: Vec<String> = self
+                .queries
+                .iter()
+                .filter(|q| q.name == m.name)
+                .map(|q| format!("`queries/metrics/{}`", q.file))
+                .collect();
+            out.push_str(&format!(
+                "\n## {}\n\n{}\n\n- Prometheus: `{}` ({}, unit `{}`)\n- Labels: {}\n- Reads: `{}`, from {}\n- Serves: {}\n",
+                m.name,
+                m.description,
+                m.prometheus_name(),
+                m.instrument,
+                m.unit,
+                if m.labels.is_empty() { "none".to_string() } else { m.labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ") },
+                m.table.table_name(),
+                files.join(", "),
+                m.serves
+            ));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Instrument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "-- metric: trailflow.x.calls\n-- instrument: counter\n-- unit: {call}\n-- description: d\n-- table: cloudtrail\n-- value: calls\n-- labels: a, b\nSELECT 1";
+
+    #[test]
+    fn headers_parse() {
+        let q = MetricQuery::parse("x.sql", GOOD).unwrap();
+        assert_eq!(q.labels, vec!["a", "b"]);
+        assert_eq!(q.table, LogKind::CloudTrail);
+        assert_eq!(q.prometheus_name(), "trailflow_x_calls_total");
+    }
+
+    #[test]
+    fn bad_headers_name_the_file() {
+        let e = MetricQuery::parse("bad.sql", &GOOD.replace("counter", "meter")).unwrap_err();
+        assert!(
+            e.to_string().starts_with("bad.sql: instrument `meter`"),
+            "{e}"
+        );
+        let e = MetricQuery::parse("bad.sql", &GOOD.replace("a, b", "a, source_ip")).unwrap_err();
+        assert!(e.to_string().contains("source_ip"), "{e}");
+        let e =
+            MetricQuery::parse("bad.sql", &GOOD.replace("-- table: cloudtrail\n", "")).unwrap_err();
+        assert!(e.to_string().contains("table"), "{e}");
+    }
+
+    #[test]
+    fn prometheus_names_follow_the_otlp_translation() {
+        assert_eq!(
+            prometheus_name("trailflow.ecr.pull.duration", "s", Instrument::Histogram),
+            "trailflow_ecr_pull_duration_seconds"
+        );
+        assert_eq!(
+            prometheus_name("trailflow.object.size", "By", Instrument::Counter),
+            "trailflow_object_size_bytes_total"
+        );
+        assert_eq!(
+            prometheus_name(
+                "trailflow.sts.assume_role.calls",
+                "{call}",
+                Instrument::Counter
+            ),
+            "trailflow_sts_assume_role_calls_total"
+        );
+    }
+
+    #[test]
+    fn same_metric_in_two_files_must_agree() {
+        let a = MetricQuery::parse("a.sql", GOOD).unwrap();
+        let b = MetricQuery::parse("b.sql", &GOOD.replace("a, b", "a")).unwrap();
+        assert!(Catalog::new(vec![a.clone(), a.clone()]).is_ok());
+        assert!(matches!(
+            Catalog::new(vec![a, b]),
+            Err(CatalogError::Conflict { .. })
+        ));
+    }
+}

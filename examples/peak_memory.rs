@@ -3,6 +3,10 @@
 //! `cargo run --release --example peak_memory -- generate cloudtrail|flowlog MB FILE` writes a
 //! generated gzip object; `cargo run --release --example peak_memory -- decode FILE` decodes it
 //! and prints the peak resident memory the decode added, as a multiple of the decompressed size.
+//! `cargo run --release --example peak_memory -- replay DIR` runs the whole pipeline (default
+//! windows, every metric query) over a directory and prints the peak resident memory.
+//! `cargo run --release --example peak_memory -- replay DIR` runs the whole pipeline (windows of
+//! the default size, every metric query) over a directory and prints the peak resident memory.
 
 use anyhow::{Context, bail};
 use trailflow::decode::{DecodeOptions, KindHint, decode_object};
@@ -55,8 +59,37 @@ fn main() -> anyhow::Result<()> {
                 added as f64 / decoded.content_bytes as f64
             );
         }
+        ["replay", dir] => {
+            let files = trailflow::cli::inputs::collect_files(&[dir.into()])?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let config = trailflow::config::Config::default();
+            let catalog = trailflow::engine::load_catalog(None)?;
+            let mut pipeline =
+                runtime.block_on(trailflow::engine::Pipeline::new(&config, catalog, false))?;
+            let mut content = 0u64;
+            for f in &files {
+                let bytes = std::fs::read(f)?;
+                let decoded = runtime.block_on(pipeline.push(
+                    &f.display().to_string(),
+                    &bytes,
+                    KindHint::Auto,
+                ))?;
+                content += decoded.content_bytes;
+            }
+            runtime.block_on(pipeline.finish())?;
+            println!(
+                "{dir}: {} objects, {} records, {} windows, {} MiB decompressed, peak RSS {} MiB",
+                files.len(),
+                pipeline.stats().records,
+                pipeline.stats().windows,
+                content >> 20,
+                status_kib("VmHWM:")? >> 10
+            );
+        }
         _ => bail!(
-            "usage: peak_memory generate cloudtrail|flowlog MB FILE | peak_memory decode FILE"
+            "usage: peak_memory generate cloudtrail|flowlog MB FILE | decode FILE | replay DIR"
         ),
     }
     Ok(())

@@ -54,7 +54,7 @@ pub struct EngineConfig {
 }
 
 fn default_window_max_rows() -> usize {
-    200_000
+    25_000
 }
 
 fn default_window_max_age_secs() -> u64 {

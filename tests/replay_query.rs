@@ -326,3 +326,71 @@ fn ad_hoc_sql_outputs_and_time_ranges() {
     assert!(!ok);
     assert!(stderr.contains("nope"), "{stderr}");
 }
+
+#[test]
+fn replay_and_query_over_the_public_corpus() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("../shared/corpus is absent: corpus replay not run");
+        return;
+    }
+    let corpus = corpus.to_str().unwrap().to_string();
+    let (stdout, stderr, _) = trailflow(&["replay", "-o", "ndjson", &corpus]);
+    // The corpus holds invalid originals and non-log files on purpose: replay reports them and goes on.
+    assert!(stderr.contains("replayed "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let series: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cloudtrail = totals(
+        &series,
+        "trailflow_records_total",
+        Some(("kind", "cloudtrail")),
+    );
+    // 302 stratus captures and 45 documentation events; panther's wrapped test events are not log files.
+    assert!(
+        cloudtrail >= 340.0,
+        "only {cloudtrail} CloudTrail records reached the engine"
+    );
+    assert!(
+        totals(
+            &series,
+            "trailflow_records_total",
+            Some(("kind", "flowlog"))
+        ) >= 30.0
+    );
+    assert!(totals(&series, "trailflow_sts_assume_role_calls_total", None) >= 10.0);
+    assert!(
+        totals(&series, "trailflow_cloudtrail_trail_changes_total", None) >= 3.0,
+        "StopLogging, DeleteTrail, PutEventSelectors, UpdateTrail"
+    );
+    assert!(
+        totals(&series, "trailflow_risky_changes_total", None) >= 2.0,
+        "the stratus SG opening and UpdateAssumeRolePolicy"
+    );
+    assert!(totals(&series, "trailflow_flow_rejected_total", None) >= 2.0);
+    assert!(totals(&series, "trailflow_flow_gap_records_total", None) >= 2.0);
+
+    let (out, stderr, ok) = trailflow(&[
+        "query",
+        "-o",
+        "csv",
+        "--sql",
+        "SELECT COUNT(*) AS n FROM cloudtrail WHERE event_name = 'StopLogging'",
+        &corpus,
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        out.starts_with("n\n")
+            && out
+                .trim_end()
+                .rsplit('\n')
+                .next()
+                .unwrap()
+                .parse::<u32>()
+                .unwrap()
+                >= 1,
+        "{out}"
+    );
+}

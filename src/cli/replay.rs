@@ -1,15 +1,12 @@
 //! `trailflow replay`: the whole pipeline (gunzip, decode, windows, every metric
 //! query) over local files, printing the metric series the daemon would report.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
-
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
 
 use super::{ReplayArgs, ReplayOutput, inputs};
 use crate::config::{Config, ConfigError};
-use crate::decode::{DecodeOptions, decode_object};
-use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
+use crate::engine::{EngineError, Pipeline, PipelineStats, load_catalog};
 use crate::metrics::{SeriesSet, render};
 
 /// Errors that stop `trailflow replay`.
@@ -26,28 +23,11 @@ pub enum ReplayError {
     Engine(#[from] EngineError),
 }
 
-/// Totals of a replay.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReplaySummary {
-    /// Objects read.
-    pub objects: u64,
-    /// Records decoded.
-    pub records: u64,
-    /// Windows evaluated.
-    pub windows: u64,
-    /// Record errors.
-    pub record_errors: u64,
-    /// Objects that ended with an object-level error.
-    pub failed_objects: u64,
-    /// Series in the output.
-    pub series: usize,
-}
-
 /// Runs the pipeline over `args.paths`; returns the series set and the totals.
 pub async fn replay(
     args: &ReplayArgs,
     stderr: &mut impl Write,
-) -> Result<(SeriesSet, ReplaySummary), ReplayError> {
+) -> Result<(SeriesSet, PipelineStats), ReplayError> {
     let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -58,14 +38,7 @@ pub async fn replay(
     config.validate()?;
     let queries_dir = args.queries.clone().or(config.engine.queries_dir.clone());
     let catalog = load_catalog(queries_dir.as_deref())?;
-    let mut engine = Engine::new(catalog, &config.lookups).await?;
-    let mut series = SeriesSet::new(engine.catalog(), config.engine.series_limit);
-    // Replay is not paced by arrival time: windows close on rows only.
-    let policy = WindowPolicy {
-        max_rows: config.engine.window_max_rows,
-        max_age: Duration::from_secs(u64::MAX / 4),
-    };
-    let mut windower = Windower::new(policy);
+    let mut pipeline = Pipeline::new(&config, catalog, false).await?;
 
     let files = inputs::collect_files(&args.paths)?;
     let total_bytes: u64 = files
@@ -83,37 +56,24 @@ pub async fn replay(
     } else {
         ProgressBar::hidden()
     };
-    let options = DecodeOptions::default();
-    let mut summary = ReplaySummary::default();
     for file in &files {
         let name = file.display().to_string();
         let bytes = std::fs::read(file)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
-        let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
-        summary.objects += 1;
-        summary.records += decoded.rows() as u64;
-        summary.record_errors += decoded.errors.count;
+        let decoded = pipeline.push(&name, &bytes, args.kind.into()).await?;
         for e in &decoded.errors.details {
             progress.suspend(|| writeln!(stderr, "{name}: {e}"))?;
         }
         if let Some(fatal) = &decoded.fatal {
-            summary.failed_objects += 1;
             progress.suspend(|| writeln!(stderr, "{name}: {fatal}"))?;
         }
-        if let Some(window) = windower.push(name, decoded.batches, Instant::now()) {
-            series.record_all(engine.evaluate(&window).await?);
-            summary.windows += 1;
-        }
         progress.inc(bytes.len() as u64);
-        progress.set_message(format!("{} records", summary.records));
+        progress.set_message(format!("{} records", pipeline.stats().records));
     }
-    if let Some(window) = windower.flush() {
-        series.record_all(engine.evaluate(&window).await?);
-        summary.windows += 1;
-    }
+    pipeline.finish().await?;
     progress.finish_and_clear();
-    summary.series = series.len();
-    Ok((series, summary))
+    let stats = pipeline.stats();
+    Ok((pipeline.series().clone(), stats))
 }
 
 /// Runs `trailflow replay`, printing series to `stdout` and the summary to `stderr`.
@@ -121,7 +81,7 @@ pub async fn run(
     args: &ReplayArgs,
     mut stdout: impl Write,
     stderr: &mut impl Write,
-) -> Result<ReplaySummary, ReplayError> {
+) -> Result<PipelineStats, ReplayError> {
     let (series, summary) = replay(args, stderr).await?;
     let all = series.series();
     match args.output {
@@ -141,7 +101,7 @@ pub async fn run(
         summary.objects,
         summary.records,
         summary.windows,
-        summary.series,
+        series.len(),
         summary.record_errors,
         summary.failed_objects
     )?;

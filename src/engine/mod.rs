@@ -5,6 +5,7 @@
 //! Knows DataFusion; knows nothing of where the points go.
 
 pub mod lookup;
+pub mod pipeline;
 pub mod points;
 mod table;
 pub mod window;
@@ -22,6 +23,7 @@ use crate::config::Lookups;
 use crate::metrics::MetricPoint;
 use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
 use crate::schema::LogKind;
+pub use pipeline::{Pipeline, PipelineStats};
 use table::WindowTable;
 pub use window::{Window, WindowPolicy, Windower};
 

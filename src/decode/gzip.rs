@@ -74,6 +74,8 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 enum Inner<'a> {
     Gzip(Box<MultiGzDecoder<&'a [u8]>>),
     Plain(&'a [u8]),
+    /// Inflated in one go by the fast path; served from here.
+    Whole { content: Vec<u8>, pos: usize },
 }
 
 /// Reads an object's content chunk by chunk, inflating gzip on the way.
@@ -86,10 +88,15 @@ pub struct ContentReader<'a> {
 }
 
 impl<'a> ContentReader<'a> {
-    /// Starts reading `object`, inflating it if it starts with the gzip magic.
+    /// Starts reading `object`, inflating it if it starts with the gzip magic:
+    /// in one go with libdeflate when it is a single member of moderate size,
+    /// else streaming with flate2.
     pub fn new(object: &'a [u8], limits: InflateLimits) -> Self {
         let inner = if is_gzip(object) {
-            Inner::Gzip(Box::new(MultiGzDecoder::new(object)))
+            match super::whole_inflate::inflate_whole(object, fast_path_limit(object.len() as u64, &limits)) {
+                Some(content) => Inner::Whole { content, pos: 0 },
+                None => Inner::Gzip(Box::new(MultiGzDecoder::new(object))),
+            }
         } else {
             Inner::Plain(object)
         };
@@ -104,7 +111,7 @@ impl<'a> ContentReader<'a> {
 
     /// True when the object is gzip-compressed.
     pub fn is_gzip(&self) -> bool {
-        matches!(self.inner, Inner::Gzip(_))
+        matches!(self.inner, Inner::Gzip(_) | Inner::Whole { .. })
     }
 
     /// Decompressed bytes produced so far.
@@ -125,6 +132,16 @@ impl<'a> ContentReader<'a> {
                 self.produced += n as u64;
                 check_limits(self.produced, self.compressed_len, &self.limits, false)?;
                 Ok(Some(chunk))
+            }
+            Inner::Whole { content, pos } => {
+                if *pos >= content.len() {
+                    return Ok(None);
+                }
+                let start = *pos;
+                *pos = (start + CHUNK_BYTES).min(content.len());
+                self.produced += (*pos - start) as u64;
+                check_limits(self.produced, self.compressed_len, &self.limits, true)?;
+                Ok(Some(&content[start..*pos]))
             }
             Inner::Gzip(decoder) => {
                 self.buf.resize(CHUNK_BYTES, 0);
@@ -161,6 +178,13 @@ impl<'a> ContentReader<'a> {
         }
         Ok(out)
     }
+}
+
+/// The largest announced size the fast path may inflate: never past the caps, so a
+/// bomb always goes the streaming way, which stops it with the right error.
+fn fast_path_limit(compressed: u64, limits: &InflateLimits) -> u64 {
+    let by_ratio = if limits.max_ratio == 0 { u64::MAX } else { compressed.saturating_mul(limits.max_ratio) };
+    limits.max_decompressed_bytes.min(by_ratio.max(limits.ratio_check_after_bytes))
 }
 
 fn check_limits(

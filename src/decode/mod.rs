@@ -13,6 +13,7 @@ pub mod flowlog;
 pub mod gzip;
 pub mod json_split;
 pub mod timestamp;
+mod whole_inflate;
 
 use std::fmt;
 

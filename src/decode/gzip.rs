@@ -75,7 +75,10 @@ enum Inner<'a> {
     Gzip(Box<MultiGzDecoder<&'a [u8]>>),
     Plain(&'a [u8]),
     /// Inflated in one go by the fast path; served from here.
-    Whole { content: Vec<u8>, pos: usize },
+    Whole {
+        content: Vec<u8>,
+        pos: usize,
+    },
 }
 
 /// Reads an object's content chunk by chunk, inflating gzip on the way.
@@ -93,7 +96,10 @@ impl<'a> ContentReader<'a> {
     /// else streaming with flate2.
     pub fn new(object: &'a [u8], limits: InflateLimits) -> Self {
         let inner = if is_gzip(object) {
-            match super::whole_inflate::inflate_whole(object, fast_path_limit(object.len() as u64, &limits)) {
+            match super::whole_inflate::inflate_whole(
+                object,
+                fast_path_limit(object.len() as u64, &limits),
+            ) {
                 Some(content) => Inner::Whole { content, pos: 0 },
                 None => Inner::Gzip(Box::new(MultiGzDecoder::new(object))),
             }
@@ -183,8 +189,14 @@ impl<'a> ContentReader<'a> {
 /// The largest announced size the fast path may inflate: never past the caps, so a
 /// bomb always goes the streaming way, which stops it with the right error.
 fn fast_path_limit(compressed: u64, limits: &InflateLimits) -> u64 {
-    let by_ratio = if limits.max_ratio == 0 { u64::MAX } else { compressed.saturating_mul(limits.max_ratio) };
-    limits.max_decompressed_bytes.min(by_ratio.max(limits.ratio_check_after_bytes))
+    let by_ratio = if limits.max_ratio == 0 {
+        u64::MAX
+    } else {
+        compressed.saturating_mul(limits.max_ratio)
+    };
+    limits
+        .max_decompressed_bytes
+        .min(by_ratio.max(limits.ratio_check_after_bytes))
 }
 
 fn check_limits(

@@ -79,7 +79,8 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
             )
         };
         // Anything but one member that fills the announced size exactly goes the streaming way.
-        (result == libdeflate_result_LIBDEFLATE_SUCCESS && consumed == gz.len() && produced == size).then_some(out)
+        (result == libdeflate_result_LIBDEFLATE_SUCCESS && consumed == gz.len() && produced == size)
+            .then_some(out)
     })
 }
 
@@ -91,7 +92,10 @@ mod tests {
     #[test]
     fn single_members_inflate_whole() {
         let data = b"line one\nline two\n".repeat(1000);
-        assert_eq!(inflate_whole(&gzip(&data), u64::MAX).as_deref(), Some(&data[..]));
+        assert_eq!(
+            inflate_whole(&gzip(&data), u64::MAX).as_deref(),
+            Some(&data[..])
+        );
     }
 
     #[test]
@@ -99,9 +103,17 @@ mod tests {
         let data = b"abc\n".repeat(100);
         let mut two = gzip(&data);
         two.extend(gzip(&data));
-        assert_eq!(inflate_whole(&two, u64::MAX), None, "a second member must not be dropped");
+        assert_eq!(
+            inflate_whole(&two, u64::MAX),
+            None,
+            "a second member must not be dropped"
+        );
         let one = gzip(&data);
-        assert_eq!(inflate_whole(&one[..one.len() - 10], u64::MAX), None, "truncated");
+        assert_eq!(
+            inflate_whole(&one[..one.len() - 10], u64::MAX),
+            None,
+            "truncated"
+        );
         assert_eq!(inflate_whole(&one, 10), None, "over the limit");
         let mut trailing = gzip(&data);
         trailing.extend(b"junk");
@@ -109,7 +121,11 @@ mod tests {
         let mut lying = gzip(&data);
         let n = lying.len();
         lying[n - 4..].copy_from_slice(&10u32.to_le_bytes());
-        assert_eq!(inflate_whole(&lying, u64::MAX), None, "a trailer that understates the size");
+        assert_eq!(
+            inflate_whole(&lying, u64::MAX),
+            None,
+            "a trailer that understates the size"
+        );
         assert_eq!(inflate_whole(b"", u64::MAX), None);
     }
 }

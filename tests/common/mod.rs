@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+pub mod corpus;
+pub mod engine;
+
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;
 use trailflow::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};

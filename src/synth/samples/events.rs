@@ -1,40 +1,13 @@
-//! The scenario behind `samples/`: one hour of an EKS platform's CloudTrail and
-//! VPC Flow Logs (2026-11-27 10:00-11:00 UTC, account 111122223333, eu-west-1,
-//! cluster `prod-eks`) in which every metric of `docs/metrics.md` has something
-//! to count. `samples/README.md` lists what each object holds.
+//! The CloudTrail side of the samples scenario: identity, denies, controllers, Insights.
 
 use simd_json::OwnedValue as Value;
 use simd_json::json;
-use simd_json::prelude::*;
 
-use super::cloudtrail::{Caller, Event, credentials, log_file};
-use super::flowlog::{self, Flow};
-use super::{Rng, gzip, key_time};
-
-/// Account the trail and flow logs belong to.
-pub const ACCOUNT: &str = "111122223333";
-/// A partner account that decrypts with this account's KMS key.
-pub const PARTNER: &str = "444455556666";
-/// Region of everything.
-pub const REGION: &str = "eu-west-1";
-/// 2026-11-27T10:00:00Z.
-pub const T0: i64 = 1_795_773_600;
-/// The EKS OIDC provider of cluster `prod-eks`.
-pub const OIDC_PROVIDER: &str = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5A1B2C3D4E5F60718293A4B5C6D7E8F9";
-/// The session token planted in `responseElements.credentials`: it must never come out of trailflow.
-pub const PLANTED_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEPLANTED-SESSION-TOKEN-MUST-NEVER-LEAK";
-/// The node instance role.
-pub const NODE_ROLE: &str = "prod-eks-node-group-NodeInstanceRole-1A2B3C4D";
-/// The break-glass role.
-pub const BREAK_GLASS_ROLE: &str = "arn:aws:iam::111122223333:role/break-glass-admin";
-
-/// One sample object: its key under `samples/` and its (gzip) bytes.
-pub struct SampleObject {
-    /// Key in AWS's layout, e.g. `AWSLogs/111122223333/CloudTrail/...json.gz`.
-    pub key: String,
-    /// Stored bytes (gzip).
-    pub bytes: Vec<u8>,
-}
+use super::{
+    ACCOUNT, BREAK_GLASS_ROLE, NODE_ROLE, OIDC_PROVIDER, PARTNER, PLANTED_SESSION_TOKEN, REGION, T0,
+};
+use crate::synth::Rng;
+use crate::synth::cloudtrail::{Caller, Event, credentials};
 
 fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
@@ -48,8 +21,8 @@ fn web_identity(audience: &str, subject: &str) -> Caller {
     }
 }
 
-struct Scenario {
-    rng: Rng,
+pub(super) struct Scenario {
+    pub(super) rng: Rng,
 }
 
 impl Scenario {
@@ -83,7 +56,7 @@ impl Scenario {
     }
 
     /// IRSA, STS and break-glass activity.
-    fn identity_file(&mut self) -> Vec<Value> {
+    pub(super) fn identity_file(&mut self) -> Vec<Value> {
         let payments = "system:serviceaccount:payments:app-sqs-consumer";
         let mut events = Vec::new();
         for i in 0..6 {
@@ -215,7 +188,7 @@ impl Scenario {
     }
 
     /// Access denied by every cause, cross-account KMS, and a node role used by a workload.
-    fn denies_file(&mut self) -> Vec<Value> {
+    pub(super) fn denies_file(&mut self) -> Vec<Value> {
         let mut events = Vec::new();
         let key =
             format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
@@ -350,7 +323,7 @@ impl Scenario {
     }
 
     /// Image pulls, cluster controllers, audit-trail changes and risky changes.
-    fn controllers_file(&mut self) -> Vec<Value> {
+    pub(super) fn controllers_file(&mut self) -> Vec<Value> {
         let mut events = Vec::new();
         let node_a = Caller::role(ACCOUNT, NODE_ROLE, "i-0123456789abcdef0");
         let node_b = Caller::role(ACCOUNT, NODE_ROLE, "i-0fedcba9876543210");
@@ -556,14 +529,14 @@ impl Scenario {
         events
     }
 
-    fn insights(&mut self) -> Vec<Value> {
+    pub(super) fn insights(&mut self) -> Vec<Value> {
         ["Start", "End"]
             .iter()
             .enumerate()
             .map(|(i, state)| {
                 json!({
                     "eventVersion": "1.08",
-                    "eventTime": super::iso_time(T0 + 1800 + 600 * i as i64),
+                    "eventTime": crate::synth::iso_time(T0 + 1800 + 600 * i as i64),
                     "awsRegion": REGION,
                     "eventID": self.rng.uuid(),
                     "eventType": "AwsCloudTrailInsight",
@@ -581,258 +554,4 @@ impl Scenario {
             })
             .collect()
     }
-}
-
-fn cloudtrail_key(kind: &str, t: i64, suffix: &str) -> String {
-    format!(
-        "AWSLogs/{ACCOUNT}/{kind}/{REGION}/2026/11/27/{ACCOUNT}_{kind}_{REGION}_{}_{suffix}.json.gz",
-        key_time(t)
-    )
-}
-
-fn flow_key(t: i64, suffix: &str) -> String {
-    format!(
-        "AWSLogs/{ACCOUNT}/vpcflowlogs/{REGION}/2026/11/27/{ACCOUNT}_vpcflowlogs_{REGION}_fl-0a1b2c3d4e5f67890_{}_{suffix}.log.gz",
-        key_time(t)
-    )
-}
-
-fn flow(start: i64, src: &str, dst: &str, sport: u16, dport: u16, action: &'static str) -> Flow {
-    Flow {
-        version: 2,
-        account_id: ACCOUNT.into(),
-        interface_id: "eni-0a0a0a0a0a0a0a0a0".into(),
-        srcaddr: Some(src.into()),
-        dstaddr: Some(dst.into()),
-        srcport: Some(sport),
-        dstport: Some(dport),
-        protocol: Some(6),
-        packets: Some(3),
-        bytes: Some(180),
-        start: T0 + start,
-        end: T0 + start + 60,
-        action: Some(action),
-        log_status: "OK",
-        ..Default::default()
-    }
-}
-
-fn no_data(start: i64, eni: &str, status: &'static str) -> Flow {
-    Flow {
-        version: 2,
-        account_id: ACCOUNT.into(),
-        interface_id: eni.into(),
-        start: T0 + start,
-        end: T0 + start + 60,
-        log_status: status,
-        ..Default::default()
-    }
-}
-
-/// Default-format flow log: control-plane rejects to the nodes, internet noise, gaps.
-fn flows_default() -> Vec<Flow> {
-    let mut flows = vec![
-        flow(0, "10.0.1.25", "10.0.2.40", 41000, 8080, "ACCEPT"),
-        flow(0, "10.0.2.40", "10.0.1.25", 8080, 41000, "ACCEPT"),
-        flow(60, "10.0.100.5", "10.0.1.25", 52000, 443, "ACCEPT"),
-        flow(60, "10.0.1.25", "52.94.133.131", 43000, 443, "ACCEPT"),
-        flow(120, "10.0.1.25", "10.0.3.10", 44000, 443, "ACCEPT"),
-    ];
-    for i in 0..3 {
-        flows.push(Flow {
-            interface_id: "eni-0b1b1b1b1b1b1b1b1".into(),
-            ..flow(
-                180 + i,
-                "10.0.100.5",
-                "10.0.1.25",
-                53000 + i as u16,
-                10250,
-                "REJECT",
-            )
-        });
-    }
-    for i in 0..2 {
-        flows.push(Flow {
-            interface_id: "eni-0c2c2c2c2c2c2c2c2".into(),
-            ..flow(
-                240 + i,
-                "10.0.100.6",
-                "10.0.2.40",
-                54000 + i as u16,
-                443,
-                "REJECT",
-            )
-        });
-    }
-    for i in 0..2 {
-        flows.push(flow(
-            300 + i,
-            "198.51.100.7",
-            "10.0.1.25",
-            60000 + i as u16,
-            22,
-            "REJECT",
-        ));
-    }
-    flows.push(no_data(360, "eni-0d3d3d3d3d3d3d3d3", "NODATA"));
-    flows.push(no_data(360, "eni-0e4e4e4e4e4e4e4e4", "SKIPDATA"));
-    flows
-}
-
-/// Custom (version 8) flow log: rejects toward the STS VPC endpoint and AWS services.
-const CUSTOM_FIELDS: &[&str] = &[
-    "version",
-    "account-id",
-    "interface-id",
-    "vpc-id",
-    "subnet-id",
-    "az-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-    "flow-direction",
-    "pkt-dst-aws-service",
-    "reject-reason",
-    "tcp-flags",
-];
-
-fn flows_custom() -> Vec<Flow> {
-    let node = |f: Flow| Flow {
-        version: 8,
-        vpc_id: Some("vpc-0a1b2c3d4e5f67890".into()),
-        subnet_id: Some("subnet-0aaaa1111bbbb2222".into()),
-        az_id: Some("euw1-az1".into()),
-        flow_direction: Some("egress"),
-        tcp_flags: Some(2),
-        ..f
-    };
-    let mut flows = Vec::new();
-    for i in 0..3 {
-        flows.push(node(flow(
-            600 + i,
-            "10.0.1.25",
-            "10.0.3.10",
-            45000 + i as u16,
-            443,
-            "REJECT",
-        )));
-    }
-    flows.push(Flow {
-        pkt_dst_aws_service: Some("AMAZON"),
-        ..node(flow(
-            610,
-            "10.0.1.25",
-            "52.94.133.131",
-            46000,
-            443,
-            "REJECT",
-        ))
-    });
-    flows.push(Flow {
-        flow_direction: Some("ingress"),
-        reject_reason: Some("BPA"),
-        ..node(flow(620, "203.0.113.9", "10.0.1.25", 47000, 443, "REJECT"))
-    });
-    for i in 0..4 {
-        flows.push(node(flow(
-            630 + i,
-            "10.0.1.25",
-            "10.0.2.40",
-            48000 + i as u16,
-            8080,
-            "ACCEPT",
-        )));
-    }
-    flows.push(Flow {
-        version: 8,
-        ..no_data(660, "eni-0f5f5f5f5f5f5f5f5", "NODATA")
-    });
-    flows
-}
-
-fn digest(files: &[&SampleObject]) -> Value {
-    let logs: Vec<Value> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            json!({
-                "s3Bucket": "org-cloudtrail-logs",
-                "s3Object": f.key.as_str(),
-                "hashValue": format!("{:064x}", 0x5eed_0000 + i),
-                "hashAlgorithm": "SHA-256",
-                "newestEventTime": super::iso_time(T0 + 600 * (i as i64 + 1)),
-                "oldestEventTime": super::iso_time(T0 + 600 * i as i64)
-            })
-        })
-        .collect();
-    json!({
-        "awsAccountId": ACCOUNT,
-        "digestStartTime": super::iso_time(T0),
-        "digestEndTime": super::iso_time(T0 + 3600),
-        "digestS3Bucket": "org-cloudtrail-logs",
-        "digestS3Object": cloudtrail_key("CloudTrail-Digest", T0 + 3600, "prod-trail"),
-        "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff",
-        "digestSignatureAlgorithm": "SHA256withRSA",
-        "newestEventTime": super::iso_time(T0 + 1830),
-        "oldestEventTime": super::iso_time(T0),
-        "previousDigestS3Bucket": "org-cloudtrail-logs",
-        "previousDigestS3Object": cloudtrail_key("CloudTrail-Digest", T0, "prod-trail"),
-        "logFiles": Value::Array(Box::new(logs))
-    })
-}
-
-/// Every sample object, in key order.
-pub fn objects() -> Vec<SampleObject> {
-    let mut s = Scenario {
-        rng: Rng::new(20_261_127),
-    };
-    let ct = |t: i64, suffix: &str, events: Vec<Value>| SampleObject {
-        key: cloudtrail_key("CloudTrail", t, suffix),
-        bytes: gzip(&log_file(events)),
-    };
-    let identity = ct(T0, "Irsa0Sts1Mfa2Calls", s.identity_file());
-    let denies = ct(T0 + 600, "Deny0Kms1Node2Role", s.denies_file());
-    let controllers = ct(T0 + 1200, "Ecr0Dns1Lbc2Audit", s.controllers_file());
-    let insight = SampleObject {
-        key: cloudtrail_key("CloudTrail-Insight", T0 + 1800, "Insight0Sts1Rate2"),
-        bytes: gzip(&log_file(s.insights())),
-    };
-    let digest = SampleObject {
-        key: cloudtrail_key("CloudTrail-Digest", T0 + 3600, "prod-trail"),
-        bytes: gzip(
-            digest(&[&identity, &denies, &controllers])
-                .encode()
-                .as_bytes(),
-        ),
-    };
-    let flows_a = SampleObject {
-        key: flow_key(T0, "5f3c2a1b"),
-        bytes: gzip(&flowlog::log_file(
-            crate::schema::flowlog::DEFAULT_V2_FIELDS,
-            &flows_default(),
-        )),
-    };
-    let flows_b = SampleObject {
-        key: flow_key(T0 + 600, "7d9e8f0a"),
-        bytes: gzip(&flowlog::log_file(CUSTOM_FIELDS, &flows_custom())),
-    };
-    let mut all = vec![
-        identity,
-        denies,
-        controllers,
-        insight,
-        digest,
-        flows_a,
-        flows_b,
-    ];
-    all.sort_by(|a, b| a.key.cmp(&b.key));
-    all
 }

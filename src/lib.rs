@@ -11,4 +11,5 @@ pub mod decode;
 pub mod engine;
 pub mod metrics;
 pub mod schema;
+pub mod source;
 pub mod synth;

@@ -75,7 +75,7 @@ pub enum ReplayOutput {
 /// Arguments of `trailflow query`.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// Files or directories (read recursively).
+    /// Files, directories (read recursively) or `s3://bucket/prefix` (honours AWS_ENDPOINT_URL).
     pub paths: Vec<PathBuf>,
     /// SQL over the tables cloudtrail, cloudtrail_insight, cloudtrail_digest and flowlog.
     #[arg(long, conflicts_with_all = ["saved", "list"])]

@@ -23,6 +23,7 @@ use crate::config::{Config, ConfigError};
 use crate::decode::{DecodeOptions, decode_object};
 use crate::engine::{EngineError, embedded, new_context, read_sql_files};
 use crate::schema::LogKind;
+use crate::source::s3::{S3Location, S3Object, S3Reader};
 
 /// Errors that stop `trailflow query`.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,9 @@ pub enum QueryError {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Listing or reading S3 failed.
+    #[error(transparent)]
+    S3(#[from] crate::source::s3::S3Error),
     /// Arrow failed while filtering or formatting.
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
@@ -110,6 +114,55 @@ fn filter_time(
     filter_record_batch(batch, &mask)
 }
 
+/// One object to read: a local file or an S3 object.
+enum Input {
+    Local(std::path::PathBuf),
+    S3(S3Reader, S3Object),
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::Local(path) => path.display().to_string(),
+            Input::S3(_, object) => object.url(),
+        }
+    }
+
+    async fn read(&self) -> Result<Vec<u8>, QueryError> {
+        match self {
+            Input::Local(path) => std::fs::read(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", path.display())).into()
+            }),
+            Input::S3(reader, object) => Ok(reader.get(object).await?),
+        }
+    }
+}
+
+/// Local files (directories walked) and the objects under `s3://bucket/prefix` paths.
+async fn list_inputs(paths: &[std::path::PathBuf]) -> Result<Vec<Input>, QueryError> {
+    let mut out = Vec::new();
+    let mut reader: Option<S3Reader> = None;
+    for path in paths {
+        match S3Location::parse(&path.to_string_lossy()) {
+            Some(location) => {
+                let client = match &reader {
+                    Some(r) => r.clone(),
+                    None => reader.insert(S3Reader::from_env().await).clone(),
+                };
+                for object in client.list(&location).await? {
+                    out.push(Input::S3(client.clone(), object));
+                }
+            }
+            None => out.extend(
+                inputs::collect_files(std::slice::from_ref(path))?
+                    .into_iter()
+                    .map(Input::Local),
+            ),
+        }
+    }
+    Ok(out)
+}
+
 /// Runs `trailflow query`.
 pub async fn run(
     args: &QueryArgs,
@@ -149,16 +202,6 @@ pub async fn run(
             "give the files or directories to query".into(),
         ));
     }
-    if let Some(s3) = args
-        .paths
-        .iter()
-        .find(|p| p.to_string_lossy().starts_with("s3://"))
-    {
-        return Err(QueryError::Usage(format!(
-            "{}: S3 paths are not supported yet; copy the objects locally",
-            s3.display()
-        )));
-    }
     let range = TimeRange::from_flags(
         args.since.as_deref(),
         args.from.as_deref(),
@@ -174,15 +217,14 @@ pub async fn run(
     let mut tables: BTreeMap<LogKind, Vec<RecordBatch>> = BTreeMap::new();
     let options = DecodeOptions::default();
     let (mut read, mut pruned) = (0, 0);
-    for file in inputs::collect_files(&args.paths)? {
-        let name = file.display().to_string();
+    for input in list_inputs(&args.paths).await? {
+        let name = input.name();
         if range.is_some_and(|r| !r.may_contain(&name)) {
             pruned += 1;
             continue;
         }
         read += 1;
-        let bytes = std::fs::read(&file)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
+        let bytes = input.read().await?;
         let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
         for e in &decoded.errors.details {
             writeln!(stderr, "{name}: {e}")?;

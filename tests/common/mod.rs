@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 pub mod corpus;
 pub mod engine;
+pub mod moto;
 
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;

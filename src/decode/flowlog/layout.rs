@@ -36,6 +36,8 @@ pub struct Layout {
     pub slots: Vec<Slot>,
     /// Column names of the extra (unknown) fields.
     pub extras: Vec<String>,
+    /// Positions of the numeric fields, with their index in `KNOWN_FIELDS`.
+    pub numeric: Vec<(usize, usize)>,
 }
 
 impl Layout {
@@ -75,11 +77,20 @@ impl Layout {
             ));
         }
         let names = names.iter().map(|n| n.as_ref().to_string()).collect();
+        let numeric = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, slot)| match *slot {
+                Slot::Known(k) if KNOWN_FIELDS[k].ty != FieldType::Text => Some((pos, k)),
+                _ => None,
+            })
+            .collect();
         (
             Layout {
                 names,
                 slots,
                 extras,
+                numeric,
             },
             problems,
         )

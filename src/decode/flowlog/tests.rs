@@ -238,3 +238,18 @@ fn comments_after_a_hash_are_ignored() {
     assert_eq!(out.errors.count, 0, "{:?}", out.errors);
     assert_eq!(rows(&out), 1);
 }
+
+#[test]
+fn fields_split_at_spaces_at_every_offset() {
+    for prefix in 0..9 {
+        let line = format!("{}a bb  ccc {}z", " ".repeat(prefix), "d".repeat(prefix));
+        let mut got = Vec::new();
+        split_fields(line.as_bytes(), &mut got);
+        let words: Vec<&str> = got.iter().map(|&(s, e)| &line[s..e]).collect();
+        let expected: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
+        assert_eq!(words, expected, "{line:?}");
+    }
+    let mut got = Vec::new();
+    split_fields(b"", &mut got);
+    assert!(got.is_empty());
+}

@@ -8,44 +8,21 @@ use simd_json::json;
 use super::Rng;
 use super::cloudtrail::{Caller, Event, credentials, log_file};
 use super::flowlog::Flow;
+use crate::schema::flowlog::KNOWN_FIELDS;
 
 const ACCOUNT: &str = "111122223333";
 const OTHER_ACCOUNT: &str = "444455556666";
 const REGION: &str = "eu-west-1";
 const START: i64 = 1_795_770_000; // 2026-11-27T06:20:00Z
 
-/// The 29-field layout the flow-log benchmarks use.
-pub const FLOW_FIELDS_V5: &[&str] = &[
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-    "vpc-id",
-    "subnet-id",
-    "instance-id",
-    "tcp-flags",
-    "type",
-    "pkt-srcaddr",
-    "pkt-dstaddr",
-    "region",
-    "az-id",
-    "pkt-src-aws-service",
-    "pkt-dst-aws-service",
-    "flow-direction",
-    "traffic-path",
-    "sublocation-type",
-    "sublocation-id",
-];
+/// The layout the flow-log benchmarks use: every field of versions 2 to 5 (29 fields), in AWS's order.
+pub fn flow_fields_v5() -> Vec<&'static str> {
+    KNOWN_FIELDS
+        .iter()
+        .filter(|f| f.since_version <= 5)
+        .map(|f| f.aws_name)
+        .collect()
+}
 
 fn one_event(rng: &mut Rng, i: usize) -> Value {
     let t = START + (i as i64) / 20;
@@ -138,7 +115,8 @@ pub fn cloudtrail_object(events: usize, seed: u64) -> Vec<u8> {
 /// A flow-log object (uncompressed) of `lines` records in the 29-field layout, with header.
 pub fn flowlog_object(lines: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
-    let mut out = FLOW_FIELDS_V5.join(" ");
+    let fields = flow_fields_v5();
+    let mut out = fields.join(" ");
     out.push('\n');
     for i in 0..lines {
         let reject = rng.below(10) == 0;
@@ -180,7 +158,18 @@ pub fn flowlog_object(lines: usize, seed: u64) -> Vec<u8> {
             traffic_path: if egress { Some(1) } else { None },
             reject_reason: None,
         };
-        flow.write_line(FLOW_FIELDS_V5, &mut out);
+        flow.write_line(&fields, &mut out);
     }
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_benchmark_layout_has_the_29_fields_of_version_5() {
+        let fields = super::flow_fields_v5();
+        assert_eq!(fields.len(), 29);
+        assert_eq!(fields.first(), Some(&"version"));
+        assert_eq!(fields.last(), Some(&"traffic-path"));
+    }
 }

@@ -401,37 +401,27 @@ fn a_broken_query_stops_replay_with_its_file_and_datafusion_message() {
     let good =
         std::fs::read_to_string(root().join("queries/metrics/c01_sts_assume_role.sql")).unwrap();
     std::fs::write(dir.path().join("c01_sts_assume_role.sql"), &good).unwrap();
-    std::fs::write(
-        dir.path().join("zz_broken.sql"),
-        good.replace("trailflow.sts.assume_role.calls", "trailflow.broken")
-            .replace("FROM cloudtrail", "FROM cloudtrail_typo"),
-    )
-    .unwrap();
-    let (_, stderr, ok) = trailflow(&[
-        "replay",
-        "--queries",
-        dir.path().to_str().unwrap(),
-        "samples",
-    ]);
-    assert!(!ok);
+    // Replays the samples with the good query plus a broken copy; returns stderr.
+    let replay_with_broken = |from: &str, to: &str| {
+        let broken = good
+            .replace("trailflow.sts.assume_role.calls", "trailflow.broken")
+            .replace(from, to);
+        std::fs::write(dir.path().join("zz_broken.sql"), broken).unwrap();
+        let (_, stderr, ok) = trailflow(&[
+            "replay",
+            "--queries",
+            dir.path().to_str().unwrap(),
+            "samples",
+        ]);
+        assert!(!ok, "{stderr}");
+        stderr
+    };
+    let stderr = replay_with_broken("FROM cloudtrail", "FROM cloudtrail_typo");
     assert!(
         stderr.contains("zz_broken.sql") && stderr.contains("cloudtrail_typo"),
         "{stderr}"
     );
-
-    std::fs::write(
-        dir.path().join("zz_broken.sql"),
-        good.replace("trailflow.sts.assume_role.calls", "trailflow.broken")
-            .replace("COUNT(*) AS calls", "COUNT(*) AS n"),
-    )
-    .unwrap();
-    let (_, stderr, ok) = trailflow(&[
-        "replay",
-        "--queries",
-        dir.path().to_str().unwrap(),
-        "samples",
-    ]);
-    assert!(!ok);
+    let stderr = replay_with_broken("COUNT(*) AS calls", "COUNT(*) AS n");
     assert!(
         stderr.contains("zz_broken.sql: the result has no value column `calls`"),
         "{stderr}"

@@ -22,10 +22,11 @@ fn embed(dir: &str, name: &str, out: &mut String) {
     );
     for f in files {
         let file = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        // Relative to the manifest at compile time, not this run's absolute path: clones in
+        // other directories may share a target directory and reuse this build script's output.
         let _ = writeln!(
             out,
-            "    ({file:?}, include_str!({:?})),",
-            f.display().to_string()
+            "    ({file:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{dir}/{file}\"))),"
         );
     }
     out.push_str("];\n");

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod engine;
+pub mod export;
+pub mod ledger;
 pub mod metrics;
 pub mod schema;
 pub mod source;

@@ -188,7 +188,7 @@ impl Engine {
         window: &Window<O>,
     ) -> Result<Vec<MetricPoint>, EngineError> {
         for (kind, table) in &self.tables {
-            table.set(window.batches.get(kind).cloned().unwrap_or_default());
+            table.set(window.batches(*kind));
         }
         let mut state = self.ctx.state();
         // `now()` in a query means the time this window is evaluated.

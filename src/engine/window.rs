@@ -2,7 +2,6 @@
 //! An object is never split across windows, so a window's result names every
 //! object it covers and the caller can acknowledge exactly those after export.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use arrow::record_batch::RecordBatch;
@@ -18,31 +17,61 @@ pub struct WindowPolicy {
     pub max_age: Duration,
 }
 
-/// The objects and rows of one window.
+/// The objects and rows of one window. Batches are kept per object, so an
+/// object whose message was lost can be dropped before the window is exported.
 #[derive(Debug)]
 pub struct Window<O> {
-    /// Batches per table, in arrival order.
-    pub batches: BTreeMap<LogKind, Vec<RecordBatch>>,
+    entries: Vec<(O, Vec<(LogKind, RecordBatch)>)>,
     /// Rows over all tables.
     pub rows: usize,
-    /// The objects whose rows the window holds, in arrival order.
-    pub objects: Vec<O>,
     opened: Instant,
 }
 
 impl<O> Window<O> {
     fn new(now: Instant) -> Self {
         Self {
-            batches: BTreeMap::new(),
+            entries: Vec::new(),
             rows: 0,
-            objects: Vec::new(),
             opened: now,
         }
     }
 
     /// True when no object was added.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.entries.is_empty()
+    }
+
+    /// The objects whose rows the window holds, in arrival order.
+    pub fn objects(&self) -> impl Iterator<Item = &O> {
+        self.entries.iter().map(|(o, _)| o)
+    }
+
+    /// Takes the objects out, dropping their batches.
+    pub fn into_objects(self) -> Vec<O> {
+        self.entries.into_iter().map(|(o, _)| o).collect()
+    }
+
+    /// The batches of one table, in arrival order.
+    pub fn batches(&self, kind: LogKind) -> Vec<RecordBatch> {
+        self.entries
+            .iter()
+            .flat_map(|(_, b)| b.iter())
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    /// Keeps the objects for which `keep` is true; returns how many were dropped.
+    pub fn retain(&mut self, mut keep: impl FnMut(&O) -> bool) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|(o, _)| keep(o));
+        self.rows = self
+            .entries
+            .iter()
+            .flat_map(|(_, b)| b.iter())
+            .map(|(_, b)| b.num_rows())
+            .sum();
+        before - self.entries.len()
     }
 }
 
@@ -73,12 +102,12 @@ impl<O> Windower<O> {
         if self.current.is_empty() {
             self.current.opened = now;
         }
-        for (kind, batch) in batches {
-            let batch = canonical(kind, batch);
-            self.current.rows += batch.num_rows();
-            self.current.batches.entry(kind).or_default().push(batch);
-        }
-        self.current.objects.push(object);
+        let batches: Vec<(LogKind, RecordBatch)> = batches
+            .into_iter()
+            .map(|(kind, batch)| (kind, canonical(kind, batch)))
+            .collect();
+        self.current.rows += batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>();
+        self.current.entries.push((object, batches));
         (self.current.rows >= self.policy.max_rows).then(|| self.take(now))
     }
 
@@ -92,6 +121,16 @@ impl<O> Windower<O> {
     /// When the open window becomes due by age, if it holds anything.
     pub fn deadline(&self) -> Option<Instant> {
         (!self.current.is_empty()).then(|| self.current.opened + self.policy.max_age)
+    }
+
+    /// Drops objects from the open window; returns how many were dropped.
+    pub fn retain_open(&mut self, keep: impl FnMut(&O) -> bool) -> usize {
+        self.current.retain(keep)
+    }
+
+    /// Rows in the open window.
+    pub fn open_rows(&self) -> usize {
+        self.current.rows
     }
 
     /// Closes the open window, if it holds anything.
@@ -143,8 +182,11 @@ mod tests {
         let t0 = Instant::now();
         assert!(w.push("a", vec![flow_batch(6)], t0).is_none());
         let full = w.push("b", vec![flow_batch(6)], t0).unwrap();
-        assert_eq!(full.objects, vec!["a", "b"]);
+        assert_eq!(full.objects().collect::<Vec<_>>(), [&"a", &"b"]);
         assert_eq!(full.rows, 12, "an object is never split");
+        let mut full = full;
+        assert_eq!(full.retain(|o| *o != "a"), 1);
+        assert_eq!((full.rows, full.batches(LogKind::FlowLog).len()), (6, 1));
 
         assert!(
             w.poll_age(t0 + Duration::from_secs(60)).is_none(),
@@ -157,7 +199,7 @@ mod tests {
         assert!(w.poll_age(t0 + Duration::from_secs(14)).is_none());
         assert_eq!(w.deadline(), Some(t0 + Duration::from_secs(15)));
         let aged = w.poll_age(t0 + Duration::from_secs(15)).unwrap();
-        assert_eq!(aged.objects, vec!["c"]);
+        assert_eq!(aged.into_objects(), vec!["c"]);
         assert!(w.flush().is_none());
     }
 }

@@ -1,4 +1,12 @@
-//! Where objects come from. Knows AWS, not Arrow: S3 today; the SQS queue and
-//! a directory source arrive with the daemon.
+//! Where objects come from. Knows AWS, not Arrow: S3 event notifications in
+//! every envelope, the SQS queue behind a small trait, S3 reads, and a local
+//! directory source.
 
+pub mod notification;
 pub mod s3;
+
+pub use notification::{Envelope, Notification, NotificationError, ObjectRef};
+pub mod queue;
+pub mod sqs;
+
+pub use queue::{EntryFailure, Queue, QueueError, QueueMessage};

@@ -1,5 +1,13 @@
 //! The configuration file (TOML): one section per concern, every field
 //! optional with a documented default. `deploy/example.toml` shows them all.
+//! Any field can be overridden from the environment:
+//! `TRAILFLOW_SECTION__FIELD=value` (e.g. `TRAILFLOW_SOURCE__QUEUE_URL`).
+
+mod daemon;
+
+pub use daemon::{
+    DaemonConfig, DirectoryConfig, ExportConfig, LedgerConfig, SourceConfig, SqsConfig,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +45,14 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Facts about your environment the metrics need.
     pub lookups: Lookups,
+    /// Where objects come from.
+    pub source: SourceConfig,
+    /// The record of counted objects.
+    pub ledger: LedgerConfig,
+    /// Where metrics go.
+    pub export: ExportConfig,
+    /// The service's limits, endpoints and timings.
+    pub daemon: DaemonConfig,
 }
 
 /// The metric engine.
@@ -174,16 +190,47 @@ impl Config {
             path: name.clone(),
             source,
         })?;
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: name,
-            message: e.to_string(),
-        })?;
+        Self::parse(&name, &text, std::env::vars())
+    }
+
+    /// Parses a configuration's text, applies `TRAILFLOW_A__B=value` overrides from `env`, validates.
+    pub fn parse(
+        name: &str,
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let parse_err = |message: String| ConfigError::Parse {
+            path: name.to_string(),
+            message,
+        };
+        let mut root: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+        for (var, value) in env {
+            let Some(path) = var.strip_prefix("TRAILFLOW_") else {
+                continue;
+            };
+            // Variables of the CLI and the tests share the prefix but have no section.
+            if !path.contains("__") {
+                continue;
+            }
+            override_field(&mut root, path, &value)
+                .map_err(|m| parse_err(format!("{var}: {m}")))?;
+        }
+        let config: Config = root
+            .try_into()
+            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
 
     /// Checks ranges and formats.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.source.validate().map_err(ConfigError::Invalid)?;
+        self.daemon.validate().map_err(ConfigError::Invalid)?;
+        if self.ledger.ttl_hours() == 0 {
+            return Err(ConfigError::Invalid(
+                "ledger.ttl_hours must be at least 1".into(),
+            ));
+        }
         let e = &self.engine;
         if e.window_max_rows == 0 || e.window_max_rows > 50_000_000 {
             return Err(ConfigError::Invalid(format!(
@@ -234,6 +281,28 @@ impl Config {
     }
 }
 
+/// Sets `a.b.c` (from `A__B__C`) to `value`, read as a TOML value when it is one
+/// (number, boolean, array), as a string otherwise.
+fn override_field(root: &mut toml::Table, path: &str, value: &str) -> Result<(), String> {
+    let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
+    let (last, parents) = keys.split_last().ok_or("empty name")?;
+    let mut table = root;
+    for k in parents {
+        let entry = table
+            .entry(k.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("`{k}` is not a section"))?;
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    table.insert(last.clone(), parsed);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +332,51 @@ window_rows = 5"
                 .contains("10.0.0.0/99")
         );
         assert_eq!(Config::default().engine.series_limit, 2_000);
+    }
+
+    #[test]
+    fn environment_overrides_fields_and_sections() {
+        let env = [
+            ("TRAILFLOW_SOURCE__KIND", "sqs"),
+            ("TRAILFLOW_SOURCE__QUEUE_URL", "http://127.0.0.1:1/q"),
+            ("TRAILFLOW_SOURCE__RECEIVERS", "3"),
+            ("TRAILFLOW_DAEMON__HEALTH_LISTEN", "127.0.0.1:9"),
+            ("TRAILFLOW_LOG", "ignored: no section"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let c = Config::parse("t.toml", "[engine]\nseries_limit = 7\n", env).unwrap();
+        assert_eq!(c.engine.series_limit, 7);
+        let SourceConfig::Sqs(sqs) = &c.source else {
+            panic!("source is {:?}", c.source)
+        };
+        assert_eq!(
+            (sqs.queue_url.as_str(), sqs.receivers, sqs.max_messages),
+            ("http://127.0.0.1:1/q", 3, 10)
+        );
+        assert_eq!(c.daemon.health_listen, "127.0.0.1:9");
+
+        let bad = [(
+            "TRAILFLOW_SOURCE__MAX_MESSAGES".to_string(),
+            "11".to_string(),
+        )];
+        let e = Config::parse(
+            "t.toml",
+            "[source]\nkind = \"sqs\"\nqueue_url = \"u\"\n",
+            bad,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("source.max_messages must be 1..=10"),
+            "{e}"
+        );
+        let unknown = Config::parse(
+            "t.toml",
+            "[source]\nkind = \"directory\"\nqueue_url = \"u\"\n",
+            [],
+        );
+        assert!(
+            unknown.is_err(),
+            "a field of another source kind is an error"
+        );
     }
 }

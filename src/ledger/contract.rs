@@ -1,0 +1,87 @@
+//! The behaviour every ledger store must show, run against each of them.
+
+use std::time::Duration;
+
+use super::{Claim, Ledger};
+
+const LEASE: Duration = Duration::from_secs(60);
+const TTL: Duration = Duration::from_secs(3600);
+
+/// Claims, renewals, commits and releases by two owners over a few objects.
+pub async fn check(ledger: &dyn Ledger) {
+    let (a, b) = ("replica-a", "replica-b");
+    let (x, y) = ("bucket/x#e1".to_string(), "bucket/y#e1".to_string());
+    assert_eq!(ledger.claim(&x, a, LEASE).await.unwrap(), Claim::Claimed);
+    assert_eq!(
+        ledger.claim(&x, a, LEASE).await.unwrap(),
+        Claim::Claimed,
+        "own claim is renewed"
+    );
+    assert_eq!(ledger.claim(&x, b, LEASE).await.unwrap(), Claim::Busy);
+    assert!(
+        ledger
+            .renew(std::slice::from_ref(&x), a, LEASE)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ledger
+            .renew(std::slice::from_ref(&x), b, LEASE)
+            .await
+            .unwrap(),
+        [x.clone()],
+        "b holds no claim"
+    );
+    assert!(
+        ledger
+            .commit(std::slice::from_ref(&x), a, TTL)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(ledger.claim(&x, a, LEASE).await.unwrap(), Claim::Done);
+    assert_eq!(ledger.claim(&x, b, LEASE).await.unwrap(), Claim::Done);
+    assert_eq!(
+        ledger
+            .renew(std::slice::from_ref(&x), a, LEASE)
+            .await
+            .unwrap(),
+        [x.clone()],
+        "done is no claim"
+    );
+
+    // An expired lease can be taken over; the first owner's late commit is reported as a conflict.
+    assert_eq!(
+        ledger.claim(&y, a, Duration::ZERO).await.unwrap(),
+        Claim::Claimed
+    );
+    assert_eq!(ledger.claim(&y, b, LEASE).await.unwrap(), Claim::Claimed);
+    assert_eq!(
+        ledger
+            .commit(std::slice::from_ref(&y), a, TTL)
+            .await
+            .unwrap(),
+        [y.clone()]
+    );
+    assert_eq!(ledger.claim(&y, b, LEASE).await.unwrap(), Claim::Done);
+
+    // Release frees a claim at once, but never a done record or another owner's claim.
+    let z = "bucket/z#-".to_string();
+    assert_eq!(ledger.claim(&z, a, LEASE).await.unwrap(), Claim::Claimed);
+    ledger.release(&z, b).await.unwrap();
+    assert_eq!(ledger.claim(&z, b, LEASE).await.unwrap(), Claim::Busy);
+    ledger.release(&z, a).await.unwrap();
+    assert_eq!(ledger.claim(&z, b, LEASE).await.unwrap(), Claim::Claimed);
+    ledger.release(&x, a).await.unwrap();
+    assert_eq!(ledger.claim(&x, b, LEASE).await.unwrap(), Claim::Done);
+
+    // A done record expires after its TTL: the object may be counted again (a new delivery years later).
+    let w = "bucket/w#-".to_string();
+    assert_eq!(ledger.claim(&w, a, LEASE).await.unwrap(), Claim::Claimed);
+    ledger
+        .commit(std::slice::from_ref(&w), a, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(ledger.claim(&w, b, LEASE).await.unwrap(), Claim::Claimed);
+}

@@ -1,0 +1,255 @@
+//! A ledger in a DynamoDB table, shared by every replica. Each state change is
+//! one conditional write, so two replicas can never both hold a live claim on
+//! an object. Table: partition key `object` (string); `expires_at` (number,
+//! Unix seconds) is the end of a claim's lease or of a done record's TTL and
+//! can be the table's TTL attribute.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+
+use super::{Claim, Ledger, LedgerError, now_secs};
+
+/// A ledger in a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoLedger {
+    client: Client,
+    table: String,
+}
+
+fn err(operation: &'static str, object: &str, e: impl std::error::Error) -> LedgerError {
+    LedgerError {
+        operation,
+        object: object.to_string(),
+        message: DisplayErrorContext(e).to_string(),
+    }
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn names() -> HashMap<String, String> {
+    [
+        ("#o", "object"),
+        ("#d", "done"),
+        ("#w", "owner"),
+        ("#e", "expires_at"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+impl DynamoLedger {
+    /// The table `table`, reached with `client`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// A client from the standard AWS configuration chain; honours `AWS_ENDPOINT_URL`.
+    pub async fn client_from_env() -> Client {
+        Client::new(&aws_config::load_from_env().await)
+    }
+
+    /// Creates the table (on-demand billing). Production tables come from Terraform; this is for tests and trials.
+    pub async fn create_table(&self) -> Result<(), LedgerError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| err("create table", &self.table, e);
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("object")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(build)?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("object")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(build)?,
+            )
+            .send()
+            .await
+            .map_err(|e| err("create table", &self.table, e))?;
+        Ok(())
+    }
+
+    fn item(
+        object: &str,
+        owner: &str,
+        done: bool,
+        expires_at: u64,
+    ) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("object".to_string(), s(object)),
+            ("owner".to_string(), s(owner)),
+            ("done".to_string(), AttributeValue::Bool(done)),
+            ("expires_at".to_string(), n(expires_at)),
+        ])
+    }
+}
+
+#[async_trait]
+impl Ledger for DynamoLedger {
+    async fn claim(
+        &self,
+        object: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Claim, LedgerError> {
+        let now = now_secs();
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(
+                object,
+                owner,
+                false,
+                now + lease.as_secs(),
+            )))
+            .condition_expression(
+                "attribute_not_exists(#o) OR #e <= :now OR (#d = :false AND #w = :me)",
+            )
+            .set_expression_attribute_names(Some(names()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":me", s(owner))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(e) if is_condition_failure(&e) => {
+                let got = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .key("object", s(object))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| err("claim", object, e))?;
+                let done = got
+                    .item
+                    .as_ref()
+                    .and_then(|i| i.get("done"))
+                    .is_some_and(|d| matches!(d, AttributeValue::Bool(true)));
+                Ok(if done { Claim::Done } else { Claim::Busy })
+            }
+            Err(e) => Err(err("claim", object, e)),
+        }
+    }
+
+    async fn renew(
+        &self,
+        objects: &[String],
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Vec<String>, LedgerError> {
+        let until = now_secs() + lease.as_secs();
+        let mut lost = Vec::new();
+        for o in objects {
+            let update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("object", s(o))
+                .update_expression("SET #e = :until")
+                .condition_expression("#d = :false AND #w = :me")
+                .expression_attribute_names("#d", "done")
+                .expression_attribute_names("#w", "owner")
+                .expression_attribute_names("#e", "expires_at")
+                .expression_attribute_values(":until", n(until))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .expression_attribute_values(":me", s(owner))
+                .send()
+                .await;
+            match update {
+                Ok(_) => {}
+                Err(e) if is_condition_failure(&e) => lost.push(o.clone()),
+                Err(e) => return Err(err("renew", o, e)),
+            }
+        }
+        Ok(lost)
+    }
+
+    async fn commit(
+        &self,
+        objects: &[String],
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Vec<String>, LedgerError> {
+        let until = now_secs() + ttl.as_secs();
+        let mut conflicts = Vec::new();
+        for o in objects {
+            let put = |conditional: bool| {
+                let req = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(Self::item(o, owner, true, until)));
+                if conditional {
+                    req.condition_expression("attribute_not_exists(#o) OR #w = :me")
+                        .expression_attribute_names("#o", "object")
+                        .expression_attribute_names("#w", "owner")
+                        .expression_attribute_values(":me", s(owner))
+                } else {
+                    req
+                }
+            };
+            match put(true).send().await {
+                Ok(_) => {}
+                Err(e) if is_condition_failure(&e) => {
+                    // Our records were exported: the object is done whoever claimed it since.
+                    conflicts.push(o.clone());
+                    put(false).send().await.map_err(|e| err("commit", o, e))?;
+                }
+                Err(e) => return Err(err("commit", o, e)),
+            }
+        }
+        Ok(conflicts)
+    }
+
+    async fn release(&self, object: &str, owner: &str) -> Result<(), LedgerError> {
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("object", s(object))
+            .condition_expression("#d = :false AND #w = :me")
+            .expression_attribute_names("#d", "done")
+            .expression_attribute_names("#w", "owner")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":me", s(owner))
+            .send()
+            .await;
+        match delete {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(err("release", object, e)),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! [`Queue`] over Amazon SQS: long polling, batched deletes and visibility
+//! changes (ten entries per call, the API's limit), with the attributes the
+//! self-metrics need (`SentTimestamp`, `ApproximateReceiveCount`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    MessageSystemAttributeName,
+};
+
+use super::queue::{EntryFailure, Queue, QueueError, QueueMessage};
+
+/// An SQS queue.
+#[derive(Debug, Clone)]
+pub struct SqsQueue {
+    client: Client,
+    url: String,
+    wait_time_secs: i32,
+}
+
+impl SqsQueue {
+    /// A queue read with `client`, long-polling `wait_time_secs` per receive.
+    pub fn new(client: Client, url: impl Into<String>, wait_time_secs: i32) -> Self {
+        Self {
+            client,
+            url: url.into(),
+            wait_time_secs,
+        }
+    }
+
+    /// A client from the standard AWS configuration chain; honours `AWS_ENDPOINT_URL`.
+    pub async fn client_from_env() -> Client {
+        Client::new(&aws_config::load_from_env().await)
+    }
+
+    fn error(&self, operation: &'static str, e: impl std::error::Error) -> QueueError {
+        QueueError {
+            operation,
+            queue: self.url.clone(),
+            message: DisplayErrorContext(e).to_string(),
+        }
+    }
+}
+
+fn secs(d: Duration) -> i32 {
+    i32::try_from(d.as_secs())
+        .unwrap_or(43_200)
+        .clamp(0, 43_200)
+}
+
+#[async_trait]
+impl Queue for SqsQueue {
+    fn name(&self) -> &str {
+        &self.url
+    }
+
+    async fn receive(
+        &self,
+        max: i32,
+        visibility: Duration,
+    ) -> Result<Vec<QueueMessage>, QueueError> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(max.clamp(1, 10))
+            .wait_time_seconds(self.wait_time_secs)
+            .visibility_timeout(secs(visibility))
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(|e| self.error("ReceiveMessage", e))?;
+        Ok(out
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| {
+                let attrs = m.attributes.unwrap_or_default();
+                let attr = |name| attrs.get(&name).and_then(|v| v.parse::<u64>().ok());
+                Some(QueueMessage {
+                    id: m.message_id?,
+                    receipt: m.receipt_handle?,
+                    body: m.body.unwrap_or_default(),
+                    sent_at: attr(MessageSystemAttributeName::SentTimestamp)
+                        .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)),
+                    receive_count: attr(MessageSystemAttributeName::ApproximateReceiveCount)
+                        .and_then(|c| u32::try_from(c).ok())
+                        .unwrap_or(1),
+                })
+            })
+            .collect())
+    }
+
+    async fn delete(&self, receipts: &[String]) -> Result<Vec<EntryFailure>, QueueError> {
+        let mut failed = Vec::new();
+        for chunk in receipts.chunks(10) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(r)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.error("DeleteMessageBatch", e))?;
+            let out = self
+                .client
+                .delete_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error("DeleteMessageBatch", e))?;
+            failed.extend(
+                out.failed
+                    .into_iter()
+                    .map(|f| failure(chunk, &f.id, &f.code, f.message)),
+            );
+        }
+        Ok(failed)
+    }
+
+    async fn extend(
+        &self,
+        receipts: &[String],
+        visibility: Duration,
+    ) -> Result<Vec<EntryFailure>, QueueError> {
+        let mut failed = Vec::new();
+        for chunk in receipts.chunks(10) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(r)
+                        .visibility_timeout(secs(visibility))
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.error("ChangeMessageVisibilityBatch", e))?;
+            let out = self
+                .client
+                .change_message_visibility_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error("ChangeMessageVisibilityBatch", e))?;
+            failed.extend(
+                out.failed
+                    .into_iter()
+                    .map(|f| failure(chunk, &f.id, &f.code, f.message)),
+            );
+        }
+        Ok(failed)
+    }
+}
+
+fn failure(chunk: &[String], id: &str, code: &str, message: Option<String>) -> EntryFailure {
+    let receipt = id
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| chunk.get(i))
+        .cloned()
+        .unwrap_or_default();
+    EntryFailure {
+        receipt,
+        reason: format!("{code}: {}", message.unwrap_or_default()),
+    }
+}
+
+/// Seconds since the message was sent, for the queue-lag metric.
+pub fn age(sent_at: SystemTime) -> f64 {
+    SystemTime::now()
+        .duration_since(sent_at)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

@@ -5,11 +5,13 @@
 //! flow-log decoders) -> Arrow batches with the schemas of [`schema`] ->
 //! windows -> [`engine`] (saved DataFusion queries) -> [`metrics`] points and series.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod export;
+pub mod health;
 pub mod ledger;
 pub mod metrics;
 pub mod schema;

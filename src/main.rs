@@ -6,11 +6,18 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
-use trailflow::cli::{Cli, Command, decode, query, replay};
+use trailflow::cli::{Cli, Command, decode, query, replay, run};
 
 /// A single-threaded runtime: replay and query run on one core, like the benchmarks measure.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// The service's runtime: one worker thread per core; decoding runs on the blocking pool.
+fn service_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
 }
@@ -46,6 +53,30 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Query(args) => {
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
             runtime()?.block_on(query::run(args, stdout, &mut std::io::stderr()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            let stats = service_runtime()?.block_on(run::run(args))?;
+            Ok(if stats.objects_failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Backfill(args) => {
+            let stats = service_runtime()?.block_on(run::backfill(args))?;
+            eprintln!(
+                "backfill: {} objects counted, {} already counted, {} failed, {} records",
+                stats.objects_committed, stats.duplicates, stats.objects_failed, stats.records
+            );
+            Ok(if stats.objects_failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Config(command) => {
+            run::config(command, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
     }

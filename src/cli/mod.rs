@@ -1,10 +1,11 @@
 //! Command-line interface: argument definitions and one module per command.
 
 pub mod decode;
-pub mod inputs;
+pub use crate::source::directory as inputs;
 pub mod output;
 pub mod query;
 pub mod replay;
+pub mod run;
 pub mod saved;
 pub mod timerange;
 
@@ -35,6 +36,47 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run SQL (ad hoc or saved) over the normalized tables of log files.
     Query(QueryArgs),
+    /// Run the service: receive notifications (or watch a directory), count, export, acknowledge.
+    Run(RunArgs),
+    /// Process the objects already under an S3 prefix, sharing the dedupe ledger with `run`.
+    Backfill(BackfillArgs),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Arguments of `trailflow run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Configuration file (TOML); `TRAILFLOW_SECTION__FIELD` variables override it.
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `trailflow backfill`.
+#[derive(Debug, clap::Args)]
+pub struct BackfillArgs {
+    /// `s3://bucket/prefix` to list.
+    pub location: String,
+    /// Only objects modified within this long, e.g. `7d` or `12h`.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Configuration file (ledger, export, limits; its source is ignored).
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `trailflow config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (with environment overrides) and print the effective configuration.
+    Check {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// Arguments of `trailflow replay`.

@@ -78,6 +78,8 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, EngineError> {
     };
     let queries = files
         .iter()
+        .map(|(file, sql)| (file.as_str(), sql.as_str()))
+        .chain(crate::metrics::daemon::DAEMON_METRICS.iter().copied())
         .map(|(file, sql)| MetricQuery::parse(file, sql))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Catalog::new(queries)?)
@@ -118,6 +120,7 @@ pub fn new_context(lookups: &Lookups) -> Result<SessionContext, EngineError> {
 
 struct Planned {
     metric: usize,
+    table: LogKind,
     query: MetricQuery,
     plan: LogicalPlan,
 }
@@ -143,7 +146,7 @@ impl Engine {
         }
         let names: Vec<String> = catalog.metrics().iter().map(|m| m.name.clone()).collect();
         let mut planned = Vec::new();
-        for query in &catalog.queries {
+        for (query, table) in catalog.queries.iter().filter_map(|q| Some((q, q.table?))) {
             let plan_err = |message: String| EngineError::Plan {
                 file: query.file.clone(),
                 message,
@@ -165,6 +168,7 @@ impl Engine {
                 .unwrap_or_default();
             planned.push(Planned {
                 metric,
+                table,
                 query: query.clone(),
                 plan,
             });
@@ -195,11 +199,7 @@ impl Engine {
         state.mark_start_execution();
         let mut out = Vec::new();
         for p in &self.planned {
-            if self
-                .tables
-                .get(&p.query.table)
-                .is_none_or(|t| t.rows() == 0)
-            {
+            if self.tables.get(&p.table).is_none_or(|t| t.rows() == 0) {
                 continue;
             }
             let exec = |source| EngineError::Execute {

@@ -30,7 +30,7 @@ pub async fn check(ledger: &dyn Ledger) {
             .renew(std::slice::from_ref(&x), b, LEASE)
             .await
             .unwrap(),
-        [x.clone()],
+        std::slice::from_ref(&x),
         "b holds no claim"
     );
     assert!(
@@ -47,7 +47,7 @@ pub async fn check(ledger: &dyn Ledger) {
             .renew(std::slice::from_ref(&x), a, LEASE)
             .await
             .unwrap(),
-        [x.clone()],
+        std::slice::from_ref(&x),
         "done is no claim"
     );
 
@@ -62,7 +62,7 @@ pub async fn check(ledger: &dyn Ledger) {
             .commit(std::slice::from_ref(&y), a, TTL)
             .await
             .unwrap(),
-        [y.clone()]
+        std::slice::from_ref(&y)
     );
     assert_eq!(ledger.claim(&y, b, LEASE).await.unwrap(), Claim::Done);
 

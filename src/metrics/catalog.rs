@@ -79,8 +79,8 @@ pub struct MetricQuery {
     pub unit: String,
     /// What the metric means.
     pub description: String,
-    /// The table the query reads.
-    pub table: LogKind,
+    /// The table the query reads; `None` for metrics the daemon records itself (`table: daemon`, no SQL).
+    pub table: Option<LogKind>,
     /// The result column holding the value.
     pub value: String,
     /// The result columns that are labels, in order.
@@ -139,7 +139,10 @@ impl MetricQuery {
                 )));
             }
         };
-        let table: LogKind = get("table")?.parse().map_err(err)?;
+        let table = match get("table")?.as_str() {
+            "daemon" => None,
+            t => Some(t.parse::<LogKind>().map_err(err)?),
+        };
         let labels: Vec<String> = get("labels")
             .unwrap_or_default()
             .split(',')
@@ -292,7 +295,7 @@ impl Catalog {
                 m.instrument,
                 m.unit,
                 if m.labels.is_empty() { "none".to_string() } else { m.labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ") },
-                m.table.table_name(),
+                m.table.map_or("(daemon)", |t| t.table_name()),
                 files.join(", "),
                 m.serves
             ));
@@ -317,7 +320,7 @@ mod tests {
     fn headers_parse() {
         let q = MetricQuery::parse("x.sql", GOOD).unwrap();
         assert_eq!(q.labels, vec!["a", "b"]);
-        assert_eq!(q.table, LogKind::CloudTrail);
+        assert_eq!(q.table, Some(LogKind::CloudTrail));
         assert_eq!(q.prometheus_name(), "trailflow_x_calls_total");
     }
 

@@ -4,6 +4,7 @@
 //! set that aggregates them under a cardinality limit.
 
 pub mod catalog;
+pub mod daemon;
 pub mod render;
 pub mod series;
 

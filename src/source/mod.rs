@@ -10,3 +10,7 @@ pub mod queue;
 pub mod sqs;
 
 pub use queue::{EntryFailure, Queue, QueueError, QueueMessage};
+pub mod directory;
+pub mod fetch;
+
+pub use fetch::{FetchError, Fetched, Fetcher, ObjectSpec};

@@ -35,6 +35,10 @@ pub struct S3Object {
     pub key: String,
     /// Size in bytes.
     pub size: u64,
+    /// ETag without quotes.
+    pub etag: Option<String>,
+    /// Last modification, Unix seconds.
+    pub modified_secs: Option<i64>,
 }
 
 impl S3Object {
@@ -81,6 +85,28 @@ fn message(e: &impl std::error::Error) -> String {
     text
 }
 
+/// Why one `GetObject` attempt failed, classified for the retry and ack policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GetFailure {
+    /// 404 / NoSuchKey: the object is gone (or not there yet); not retried.
+    NotFound(String),
+    /// 403: the role may not read it; not retried.
+    AccessDenied(String),
+    /// Throttling, 5xx, timeouts, broken connections: worth another attempt.
+    Transient(String),
+    /// Anything else (a bad request): not retried.
+    Permanent(String),
+}
+
+/// An object's bytes and the ETag it was served with.
+#[derive(Debug, Clone)]
+pub struct GotObject {
+    /// The body.
+    pub bytes: Vec<u8>,
+    /// ETag without quotes.
+    pub etag: Option<String>,
+}
+
 /// A read-only S3 client.
 #[derive(Debug, Clone)]
 pub struct S3Reader {
@@ -123,6 +149,8 @@ impl S3Reader {
                         bucket: location.bucket.clone(),
                         key: key.to_string(),
                         size: o.size().unwrap_or_default().max(0) as u64,
+                        etag: o.e_tag().map(|e| e.trim_matches('"').to_string()),
+                        modified_secs: o.last_modified().map(|t| t.secs()),
                     });
                 }
             }
@@ -152,6 +180,74 @@ impl S3Reader {
             .await
             .map_err(|e| err(message(&e)))?;
         Ok(body.into_bytes().to_vec())
+    }
+}
+
+impl S3Reader {
+    /// One `GetObject` attempt, body included, bounded by `timeout`.
+    pub async fn get_once(
+        &self,
+        bucket: &str,
+        key: &str,
+        timeout: std::time::Duration,
+    ) -> Result<GotObject, GetFailure> {
+        let attempt = async {
+            let response = self
+                .client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .customize()
+                // Retries are ours (with the body and the timeout included); one attempt per call.
+                .config_override(
+                    aws_sdk_s3::config::Builder::default()
+                        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await
+                .map_err(classify)?;
+            let etag = response
+                .e_tag()
+                .map(|e| e.trim_matches('"').to_string())
+                .filter(|e| !e.is_empty());
+            let body = response
+                .body
+                .collect()
+                .await
+                .map_err(|e| GetFailure::Transient(message(&e)))?;
+            Ok(GotObject {
+                bytes: body.into_bytes().to_vec(),
+                etag,
+            })
+        };
+        tokio::time::timeout(timeout, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(GetFailure::Transient(format!(
+                    "timed out after {timeout:?}"
+                )))
+            })
+    }
+}
+
+fn classify(
+    e: aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::get_object::GetObjectError,
+        aws_sdk_s3::config::http::HttpResponse,
+    >,
+) -> GetFailure {
+    use aws_sdk_s3::error::SdkError;
+    let text = message(&e);
+    match &e {
+        SdkError::ServiceError(se) => match se.raw().status().as_u16() {
+            404 => GetFailure::NotFound(text),
+            403 => GetFailure::AccessDenied(text),
+            408 | 429 | 500..=599 => GetFailure::Transient(text),
+            _ if se.err().is_no_such_key() => GetFailure::NotFound(text),
+            _ => GetFailure::Permanent(text),
+        },
+        SdkError::ConstructionFailure(_) => GetFailure::Permanent(text),
+        _ => GetFailure::Transient(text),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Local input files: the files named on the command line and, recursively and
+//! Local input files (the directory source, and the paths of `replay`, `decode` and `query`): the files named and, recursively and
 //! in sorted order, the files under the directories named there (skipping
 //! hidden files and Markdown notes such as a folder's `README.md`).
 

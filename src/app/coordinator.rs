@@ -1,0 +1,550 @@
+//! The ack decision, in one place. The coordinator owns the windows, the
+//! engine and the series; it is the only part that sees both a message's
+//! receipt and the export result. Its order (see `docs/delivery.md`):
+//! claim (in the worker) -> count (into the open window) -> export (the whole
+//! series set, cumulative) -> commit (ledger: done) -> delete (batched).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::heartbeat::{Lease, Leases, Lost};
+use super::selfmetrics::SelfMetrics;
+use super::tracker::{Delivery, DeliveryId, Handle, ObjState, Tracker, Verdict};
+use super::worker::{self, Outcome, WorkerContext};
+use crate::engine::{Engine, Window, Windower};
+use crate::export::Sink;
+use crate::health::Health;
+use crate::ledger::Ledger;
+use crate::metrics::{MetricPoint, SeriesSet};
+use crate::source::Queue;
+use crate::source::fetch::backoff;
+
+/// A window evaluated but not yet exported; its batches are kept so that an
+/// object lost before the export can be taken out and the window re-evaluated.
+struct Pending {
+    window: Window<Handle>,
+    points: Vec<MetricPoint>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Deliveries received (messages or files).
+    pub deliveries: u64,
+    /// Objects counted and committed.
+    pub objects_committed: u64,
+    /// Objects skipped as already counted.
+    pub duplicates: u64,
+    /// Objects that failed or were busy (their messages left for redrive).
+    pub objects_failed: u64,
+    /// Records counted.
+    pub records: u64,
+    /// Messages deleted after export.
+    pub messages_deleted: u64,
+    /// Successful exports.
+    pub exports: u64,
+    /// Failed export attempts.
+    pub export_failures: u64,
+}
+
+/// The coordinator's collaborators.
+pub struct Parts {
+    /// Planned queries.
+    pub engine: Engine,
+    /// Windows of counted objects.
+    pub windower: Windower<Handle>,
+    /// The series as last exported (empty at start).
+    pub series: SeriesSet,
+    /// The destination.
+    pub sink: Box<dyn Sink>,
+    /// The ledger.
+    pub ledger: Arc<dyn Ledger>,
+    /// The queue, when deliveries are messages.
+    pub queue: Option<Arc<dyn Queue>>,
+    /// What workers share.
+    pub workers: WorkerContext,
+    /// What the heartbeat renews.
+    pub leases: Leases,
+    /// Readiness.
+    pub health: Arc<Health>,
+    /// Self-metrics.
+    pub metrics: SelfMetrics,
+    /// How long done records are kept.
+    pub ttl: Duration,
+    /// Longest wait between export retries.
+    pub max_backoff: Duration,
+    /// Timeout of one export.
+    pub export_timeout: Duration,
+}
+
+/// The coordinator.
+pub struct Coordinator {
+    p: Parts,
+    tracker: Tracker,
+    pending: Vec<Pending>,
+    self_points: Vec<MetricPoint>,
+    failed_exports: u32,
+    retry_at: Option<Instant>,
+    deletes: Vec<(String, String)>,
+    reported_overflow: Vec<(String, u64)>,
+    stats: RunStats,
+}
+
+impl Coordinator {
+    /// A coordinator over `parts`.
+    pub fn new(parts: Parts) -> Self {
+        Self {
+            p: parts,
+            tracker: Tracker::default(),
+            pending: Vec::new(),
+            self_points: Vec::new(),
+            failed_exports: 0,
+            retry_at: None,
+            deletes: Vec::new(),
+            reported_overflow: Vec::new(),
+            stats: RunStats::default(),
+        }
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> RunStats {
+        self.stats
+    }
+
+    /// The series as last exported.
+    pub fn series(&self) -> &SeriesSet {
+        &self.p.series
+    }
+
+    /// Objects being fetched or decoded.
+    pub fn working(&self) -> usize {
+        self.tracker.working()
+    }
+
+    /// True when nothing waits for an export.
+    pub fn idle(&self) -> bool {
+        self.pending.is_empty() && self.p.windower.open_rows() == 0 && self.tracker.working() == 0
+    }
+
+    /// When the open window is due by age.
+    pub fn window_deadline(&self) -> Option<Instant> {
+        self.p.windower.deadline()
+    }
+
+    /// When a failed export is retried.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.retry_at
+    }
+
+    /// Starts tracking a delivery and hands its objects to workers.
+    pub fn on_delivery(&mut self, delivery: Delivery) {
+        self.stats.deliveries += 1;
+        let objects = delivery.objects.clone();
+        let receipt = delivery.message.as_ref().map(|m| m.receipt.clone());
+        let id = self.tracker.add(delivery);
+        if let Ok(mut leases) = self.p.leases.lock() {
+            leases.insert(
+                id,
+                Lease {
+                    receipt,
+                    claims: Vec::new(),
+                },
+            );
+        }
+        for (i, spec) in objects.into_iter().enumerate() {
+            tokio::spawn(worker::process(self.p.workers.clone(), (id, i), spec));
+        }
+        // A message that announces no object (not produced by parsing, but possible in tests) settles at once.
+        self.settle(id);
+    }
+
+    /// Takes a worker's outcome.
+    pub async fn on_object(&mut self, handle: Handle, outcome: Outcome) {
+        let (id, _) = handle;
+        let Some(tracked) = self.tracker.get(id) else {
+            return;
+        };
+        let message_id = tracked
+            .delivery
+            .message
+            .as_ref()
+            .map(|m| m.id.clone())
+            .unwrap_or_default();
+        let object = tracked
+            .delivery
+            .objects
+            .get(handle.1)
+            .map(|o| o.name())
+            .unwrap_or_default();
+        let m = &self.p.metrics;
+        match outcome {
+            Outcome::Decoded { claim, decoded } => {
+                if let Ok(mut leases) = self.p.leases.lock()
+                    && let Some(l) = leases.get_mut(&id)
+                {
+                    l.claims.push(claim.clone());
+                }
+                let kind = decoded
+                    .batches
+                    .first()
+                    .map(|(k, _)| k.table_name())
+                    .unwrap_or("unknown");
+                m.add(
+                    "trailflow.pipeline.bytes",
+                    &[kind],
+                    decoded.stored_bytes as f64,
+                );
+                if decoded.errors.count > 0 {
+                    m.add(
+                        "trailflow.pipeline.record_errors",
+                        &[kind],
+                        decoded.errors.count as f64,
+                    );
+                    tracing::warn!(
+                        object, message_id, errors = decoded.errors.count,
+                        first = %decoded.errors.details.first().map(|e| e.to_string()).unwrap_or_default(),
+                        "records skipped; the rest of the object is counted"
+                    );
+                }
+                if let Some(fatal) = &decoded.fatal {
+                    if decoded.rows() == 0 {
+                        m.inc("trailflow.pipeline.objects", &["undecodable"]);
+                        tracing::warn!(object, message_id, error = %fatal, "object undecodable; message left for redrive");
+                        self.tracker
+                            .set(handle, ObjState::Failed, Some(claim.clone()));
+                        self.forget_claim(id, &claim);
+                        worker::release(&self.p.workers, &claim).await;
+                        self.stats.objects_failed += 1;
+                        self.settle(id);
+                        return;
+                    }
+                    tracing::warn!(object, message_id, error = %fatal, rows = decoded.rows(), "object cut short; its decoded records are counted");
+                }
+                self.stats.records += decoded.rows() as u64;
+                self.tracker.set(handle, ObjState::Windowed, Some(claim));
+                let mut decoded = decoded;
+                let batches = std::mem::take(&mut decoded.batches);
+                if let Some(window) = self.p.windower.push(handle, batches, Instant::now()) {
+                    self.close(window).await;
+                }
+            }
+            Outcome::Duplicate => {
+                m.inc("trailflow.pipeline.objects", &["duplicate"]);
+                tracing::debug!(object, message_id, "counted before; skipped");
+                self.stats.duplicates += 1;
+                self.tracker.set(handle, ObjState::Duplicate, None);
+            }
+            Outcome::Busy => {
+                m.inc("trailflow.pipeline.objects", &["busy"]);
+                tracing::info!(
+                    object,
+                    message_id,
+                    "claimed by another consumer; message left"
+                );
+                self.stats.objects_failed += 1;
+                self.tracker.set(handle, ObjState::Busy, None);
+            }
+            Outcome::Fetch(e) => {
+                m.inc("trailflow.pipeline.objects", &[e.outcome()]);
+                tracing::warn!(message_id, error = %e, "object not fetched; message left for redrive");
+                self.stats.objects_failed += 1;
+                self.tracker.set(handle, ObjState::Failed, None);
+            }
+            Outcome::Ledger(e) => {
+                m.inc("trailflow.pipeline.objects", &["ledger_error"]);
+                tracing::warn!(object, message_id, error = %e, "object not claimed; message left for redrive");
+                self.stats.objects_failed += 1;
+                self.tracker.set(handle, ObjState::Failed, None);
+            }
+        }
+        self.settle(id);
+    }
+
+    /// Takes what the heartbeat found lost.
+    pub async fn on_lost(&mut self, lost: Lost) {
+        let Some(tracked) = self.tracker.get_mut(lost.delivery) else {
+            return;
+        };
+        if lost.message {
+            tracked.lost = true;
+            self.p.metrics.inc(
+                "trailflow.sqs.messages",
+                &["lost", tracked.delivery.envelope],
+            );
+        }
+        let dropped: Vec<Handle> = tracked
+            .claims
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                c.as_ref().is_some_and(|c| lost.claims.contains(c))
+                    && tracked.states.get(*i) == Some(&ObjState::Windowed)
+            })
+            .map(|(i, _)| (lost.delivery, i))
+            .collect();
+        for handle in &dropped {
+            self.tracker.set(*handle, ObjState::Dropped, None);
+            self.p
+                .metrics
+                .inc("trailflow.pipeline.objects", &["dropped"]);
+            tracing::warn!(object = ?handle, "claim taken over by another consumer; object dropped before export");
+        }
+        if !dropped.is_empty() {
+            self.p.windower.retain_open(|h| !dropped.contains(h));
+            for i in 0..self.pending.len() {
+                if self.pending[i].window.retain(|h| !dropped.contains(h)) > 0 {
+                    self.pending[i].points = self.evaluate(i).await;
+                }
+            }
+        }
+        self.settle(lost.delivery);
+    }
+
+    async fn evaluate(&mut self, i: usize) -> Vec<MetricPoint> {
+        let window = &self.pending[i].window;
+        if window.is_empty() {
+            return Vec::new();
+        }
+        match self.p.engine.evaluate(window).await {
+            Ok(points) => points,
+            Err(e) => {
+                tracing::error!(error = %e, "window re-evaluation failed; its points are dropped");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Closes the open window if it is due by age.
+    pub async fn on_window_age(&mut self) {
+        if let Some(window) = self.p.windower.poll_age(Instant::now()) {
+            self.close(window).await;
+        }
+    }
+
+    /// Closes the open window now (drain).
+    pub async fn flush(&mut self) {
+        if let Some(window) = self.p.windower.flush() {
+            self.close(window).await;
+        } else if !self.pending.is_empty() || !self.self_points.is_empty() {
+            self.export().await;
+        }
+    }
+
+    async fn close(&mut self, window: Window<Handle>) {
+        match self.p.engine.evaluate(&window).await {
+            Ok(points) => self.pending.push(Pending { window, points }),
+            Err(e) => {
+                // A query failing at run time is a bug or a resource limit; the objects go back to the queue.
+                tracing::error!(error = %e, objects = window.objects().count(), "window evaluation failed; its messages are left for redrive");
+                for handle in window.into_objects() {
+                    self.tracker.set(handle, ObjState::Failed, None);
+                    self.settle(handle.0);
+                }
+                return;
+            }
+        }
+        if self.retry_at.is_none() {
+            self.export().await;
+        }
+    }
+
+    /// Exports the series with every pending window; on success commits their objects and deletes their messages.
+    pub async fn export(&mut self) {
+        self.retry_at = None;
+        self.self_points.extend(self.p.metrics.take());
+        let mut snapshot = self.p.series.clone();
+        for p in &self.pending {
+            snapshot.record_all(p.points.iter().cloned());
+        }
+        self.overflow_points(&snapshot);
+        snapshot.record_all(self.self_points.iter().cloned());
+        let result =
+            tokio::time::timeout(self.p.export_timeout, self.p.sink.export(&snapshot)).await;
+        let error = match result {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("timed out after {:?}", self.p.export_timeout)),
+        };
+        if let Some(error) = error {
+            self.failed_exports += 1;
+            self.stats.export_failures += 1;
+            self.p.health.set_export_ok(false);
+            self.p.metrics.inc("trailflow.export.attempts", &["failed"]);
+            let wait = backoff(
+                self.failed_exports,
+                Duration::from_millis(500),
+                self.p.max_backoff,
+            );
+            tracing::warn!(
+                error,
+                windows = self.pending.len(),
+                ?wait,
+                "export failed; nothing deleted, retrying"
+            );
+            self.retry_at = Some(Instant::now() + wait);
+            return;
+        }
+        self.p.series = snapshot;
+        self.self_points.clear();
+        self.failed_exports = 0;
+        self.stats.exports += 1;
+        self.p.health.set_export_ok(true);
+        self.p.metrics.inc("trailflow.export.attempts", &["ok"]);
+        let handles: Vec<Handle> = self
+            .pending
+            .drain(..)
+            .flat_map(|p| p.window.into_objects())
+            .collect();
+        self.commit(&handles).await;
+        let mut ids: Vec<DeliveryId> = handles.iter().map(|h| h.0).collect();
+        ids.dedup();
+        for id in ids {
+            self.settle(id);
+        }
+        self.flush_deletes().await;
+    }
+
+    /// Records the exported objects as done; retried until it works, because their records are out.
+    async fn commit(&mut self, handles: &[Handle]) {
+        let claims: Vec<String> = handles
+            .iter()
+            .filter_map(|h| self.tracker.get(h.0)?.claims.get(h.1)?.clone())
+            .collect();
+        let mut attempt = 0;
+        while !claims.is_empty() {
+            match self
+                .p
+                .ledger
+                .commit(&claims, &self.p.workers.owner, self.p.ttl)
+                .await
+            {
+                Ok(conflicts) => {
+                    for c in &conflicts {
+                        self.p.metrics.inc("trailflow.ledger.conflicts", &[]);
+                        tracing::error!(
+                            object = c,
+                            "claim was taken over before the commit; the object may be counted twice"
+                        );
+                    }
+                    break;
+                }
+                Err(e) => {
+                    attempt += 1;
+                    let wait =
+                        backoff(attempt, Duration::from_millis(200), Duration::from_secs(10));
+                    tracing::warn!(error = %e, ?wait, "commit after export failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        for h in handles {
+            self.tracker.set(*h, ObjState::Committed, None);
+            self.p
+                .metrics
+                .inc("trailflow.pipeline.objects", &["counted"]);
+            self.stats.objects_committed += 1;
+        }
+    }
+
+    fn forget_claim(&self, id: DeliveryId, claim: &str) {
+        if let Ok(mut leases) = self.p.leases.lock()
+            && let Some(l) = leases.get_mut(&id)
+        {
+            l.claims.retain(|c| c != claim);
+        }
+    }
+
+    /// Applies the verdict of a delivery whose objects are all settled.
+    fn settle(&mut self, id: DeliveryId) {
+        let Some(verdict) = self.tracker.get(id).and_then(|t| t.verdict()) else {
+            return;
+        };
+        let Some(tracked) = self.tracker.remove(id) else {
+            return;
+        };
+        if let Ok(mut leases) = self.p.leases.lock() {
+            leases.remove(&id);
+        }
+        let envelope = tracked.delivery.envelope;
+        match (verdict, tracked.delivery.message) {
+            (Verdict::Delete, Some(m)) => self.deletes.push((m.receipt, m.id)),
+            (Verdict::Abandon, Some(m)) => {
+                self.p
+                    .metrics
+                    .inc("trailflow.sqs.messages", &["abandoned", envelope]);
+                tracing::warn!(message_id = %m.id, receive_count = m.receive_count, "message left for redrive");
+            }
+            _ => {}
+        }
+    }
+
+    /// Deletes the messages whose objects are all done.
+    pub async fn flush_deletes(&mut self) {
+        if self.deletes.is_empty() {
+            return;
+        }
+        let Some(queue) = &self.p.queue else {
+            self.deletes.clear();
+            return;
+        };
+        let batch = std::mem::take(&mut self.deletes);
+        let receipts: Vec<String> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let failed = match queue.delete(&receipts).await {
+            Ok(failed) => failed,
+            Err(e) => {
+                // The ledger says done: redeliveries are deleted without being counted.
+                tracing::warn!(error = %e, messages = batch.len(), "delete failed; the messages come back and are skipped as done");
+                self.p.metrics.add(
+                    "trailflow.sqs.messages",
+                    &["delete_failed", "all"],
+                    batch.len() as f64,
+                );
+                return;
+            }
+        };
+        for f in &failed {
+            let id = batch
+                .iter()
+                .find(|(r, _)| *r == f.receipt)
+                .map(|(_, id)| id.as_str())
+                .unwrap_or("");
+            tracing::warn!(message_id = id, reason = %f.reason, "delete failed; the message comes back and is skipped as done");
+        }
+        let deleted = batch.len() - failed.len();
+        self.stats.messages_deleted += deleted as u64;
+        self.p.metrics.add(
+            "trailflow.sqs.messages",
+            &["deleted", "all"],
+            deleted as f64,
+        );
+        if !failed.is_empty() {
+            self.p.metrics.add(
+                "trailflow.sqs.messages",
+                &["delete_failed", "all"],
+                failed.len() as f64,
+            );
+        }
+    }
+
+    /// Counts label sets newly folded into overflow series since the last export.
+    fn overflow_points(&mut self, snapshot: &SeriesSet) {
+        for (metric, dropped) in snapshot.dropped_label_sets() {
+            let before = self
+                .reported_overflow
+                .iter()
+                .find(|(m, _)| m == metric)
+                .map(|(_, d)| *d)
+                .unwrap_or(0);
+            if dropped > before {
+                self.p.metrics.add(
+                    "trailflow.series.overflow",
+                    &[metric],
+                    (dropped - before) as f64,
+                );
+                self.reported_overflow.retain(|(m, _)| m != metric);
+                self.reported_overflow.push((metric.to_string(), dropped));
+            }
+        }
+        self.self_points.extend(self.p.metrics.take());
+    }
+}

@@ -1,0 +1,59 @@
+//! The daemon's own metrics (`trailflow.pipeline.*`, `trailflow.sqs.*`, ...),
+//! recorded by any task as points of the catalog's `table: daemon` metrics and
+//! handed to the coordinator, which exports them with the next window.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::metrics::{MetricPoint, MetricQuery, PointValue};
+
+/// Collects daemon metric points until the next export takes them.
+#[derive(Debug, Clone)]
+pub struct SelfMetrics {
+    index: Arc<HashMap<String, usize>>,
+    points: Arc<Mutex<Vec<MetricPoint>>>,
+}
+
+impl SelfMetrics {
+    /// Points for `metrics` (indexed as in the series set).
+    pub fn new(metrics: &[MetricQuery]) -> Self {
+        let index = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect();
+        Self {
+            index: Arc::new(index),
+            points: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Adds `value` to a counter (or records it into a histogram) with `labels` in header order.
+    pub fn add(&self, metric: &str, labels: &[&str], value: f64) {
+        let Some(&metric) = self.index.get(metric) else {
+            tracing::debug!(metric, "unknown daemon metric");
+            return;
+        };
+        let point = MetricPoint {
+            metric,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            value: PointValue::Number(value),
+        };
+        if let Ok(mut points) = self.points.lock() {
+            points.push(point);
+        }
+    }
+
+    /// Counts one.
+    pub fn inc(&self, metric: &str, labels: &[&str]) {
+        self.add(metric, labels, 1.0);
+    }
+
+    /// Everything recorded since the last call.
+    pub fn take(&self) -> Vec<MetricPoint> {
+        self.points
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,137 @@
+//! One object's way to the coordinator: claim it in the ledger (before the
+//! download when the notification names its version, else with the ETag the
+//! download returned), fetch it, decode it on a blocking thread. The pool of
+//! workers is bounded; each holds at most one object's bytes and batches.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::Event;
+use super::tracker::Handle;
+use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
+use crate::ledger::{Claim, Ledger, LedgerError, object_key};
+use crate::source::{FetchError, Fetcher, ObjectSpec};
+
+/// What became of an object.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Claimed and decoded: ready to be counted.
+    Decoded {
+        /// The ledger key claimed.
+        claim: String,
+        /// The rows, errors and sizes.
+        decoded: Box<DecodedObject>,
+    },
+    /// Counted before.
+    Duplicate,
+    /// Claimed by another live consumer.
+    Busy,
+    /// Could not be fetched.
+    Fetch(FetchError),
+    /// The ledger could not be reached.
+    Ledger(LedgerError),
+}
+
+/// What every worker shares.
+#[derive(Clone)]
+pub struct WorkerContext {
+    /// Gets bytes.
+    pub fetcher: Fetcher,
+    /// Claims objects.
+    pub ledger: Arc<dyn Ledger>,
+    /// This replica's id in the ledger.
+    pub owner: String,
+    /// Claim lease (renewed by the heartbeat).
+    pub lease: Duration,
+    /// Decoder limits.
+    pub options: Arc<DecodeOptions>,
+    /// Bounds objects in flight.
+    pub slots: Arc<Semaphore>,
+    /// Where outcomes go.
+    pub events: mpsc::Sender<Event>,
+}
+
+fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
+    match spec {
+        ObjectSpec::S3(o) => object_key(&o.bucket, &o.key, version),
+        ObjectSpec::File(p) => object_key("file:", &p.display().to_string(), version),
+    }
+}
+
+/// Processes one object and reports the outcome.
+pub async fn process(ctx: WorkerContext, handle: Handle, spec: ObjectSpec) {
+    let outcome = run(&ctx, &spec).await;
+    // The coordinator stops last: a closed channel only happens at exit.
+    let _ = ctx.events.send(Event::Object { handle, outcome }).await;
+}
+
+async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
+    let Ok(_slot) = ctx.slots.acquire().await else {
+        return Outcome::Busy;
+    };
+    let mut claimed = None;
+    if let Some(version) = spec.announced_version() {
+        let key = ledger_key(spec, Some(&version));
+        match claim(ctx, &key).await {
+            Ok(()) => claimed = Some(key),
+            Err(outcome) => return outcome,
+        }
+    }
+    let fetched = match ctx.fetcher.fetch(spec).await {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(key) = &claimed {
+                release(ctx, key).await;
+            }
+            return Outcome::Fetch(e);
+        }
+    };
+    let key = match claimed {
+        Some(key) => key,
+        None => {
+            let key = ledger_key(spec, fetched.version.as_deref());
+            if let Err(outcome) = claim(ctx, &key).await {
+                return outcome;
+            }
+            key
+        }
+    };
+    let name = spec.name();
+    let options = ctx.options.clone();
+    let decoded = tokio::task::spawn_blocking(move || {
+        decode_object(&name, &fetched.bytes, KindHint::Auto, &options)
+    })
+    .await;
+    match decoded {
+        Ok(decoded) => Outcome::Decoded {
+            claim: key,
+            decoded: Box::new(decoded),
+        },
+        Err(e) => {
+            release(ctx, &key).await;
+            Outcome::Fetch(FetchError::Failed {
+                object: spec.name(),
+                message: format!("decoder stopped: {e}"),
+                attempts: 1,
+            })
+        }
+    }
+}
+
+async fn claim(ctx: &WorkerContext, key: &str) -> Result<(), Outcome> {
+    match ctx.ledger.claim(key, &ctx.owner, ctx.lease).await {
+        Ok(Claim::Claimed) => Ok(()),
+        Ok(Claim::Done) => Err(Outcome::Duplicate),
+        Ok(Claim::Busy) => Err(Outcome::Busy),
+        Err(e) => Err(Outcome::Ledger(e)),
+    }
+}
+
+/// Gives a claim back so that a redelivery need not wait for the lease; failures only delay that.
+pub async fn release(ctx: &WorkerContext, key: &str) {
+    if let Err(e) = ctx.ledger.release(key, &ctx.owner).await {
+        tracing::warn!(error = %e, "claim not released; it ends with its lease");
+    }
+}

@@ -1,0 +1,90 @@
+//! `/healthz` (the process is alive) and `/readyz` (the queue was reachable at
+//! the last receive and the last export succeeded, or none was attempted yet;
+//! not ready while draining). Nothing else is served.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+
+/// What readiness depends on, updated by the daemon's tasks.
+#[derive(Debug)]
+pub struct Health {
+    queue_ok: AtomicBool,
+    export_ok: AtomicBool,
+    draining: AtomicBool,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            queue_ok: AtomicBool::new(true),
+            export_ok: AtomicBool::new(true),
+            draining: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Health {
+    /// Records whether the last queue call worked.
+    pub fn set_queue_ok(&self, ok: bool) {
+        self.queue_ok.store(ok, Ordering::Relaxed);
+    }
+
+    /// Records whether the last export worked.
+    pub fn set_export_ok(&self, ok: bool) {
+        self.export_ok.store(ok, Ordering::Relaxed);
+    }
+
+    /// Marks the process as shutting down.
+    pub fn set_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// `Ok` when ready, else why not.
+    pub fn readiness(&self) -> Result<(), String> {
+        let mut why = Vec::new();
+        if !self.queue_ok.load(Ordering::Relaxed) {
+            why.push("queue unreachable");
+        }
+        if !self.export_ok.load(Ordering::Relaxed) {
+            why.push("last export failed");
+        }
+        if self.draining.load(Ordering::Relaxed) {
+            why.push("draining");
+        }
+        if why.is_empty() {
+            Ok(())
+        } else {
+            Err(why.join(", "))
+        }
+    }
+}
+
+async fn readyz(State(health): State<Arc<Health>>) -> (StatusCode, String) {
+    match health.readiness() {
+        Ok(()) => (StatusCode::OK, "ready\n".into()),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {why}\n"),
+        ),
+    }
+}
+
+/// Binds `addr` (so a bad address fails at start-up) and returns the server future.
+pub async fn bind(
+    addr: SocketAddr,
+    health: Arc<Health>,
+) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .with_state(health);
+    Ok((local, async move { axum::serve(listener, app).await }))
+}

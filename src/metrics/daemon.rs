@@ -1,0 +1,117 @@
+//! Metrics the daemon records about itself (no SQL: `table: daemon`). They
+//! share the catalog, the series limit and the sinks with the query metrics,
+//! so dashboards and alerts can be checked against one list of names.
+
+/// (pseudo file name, header) of every daemon metric.
+pub const DAEMON_METRICS: &[(&str, &str)] = &[
+    (
+        "daemon:objects",
+        "-- metric: trailflow.pipeline.objects
+-- instrument: counter
+-- unit: {object}
+-- description: Objects by outcome: counted, duplicate (already counted), busy (claimed by another replica), not_found, access_denied, fetch_error, undecodable, dropped (message lost before export).
+-- table: daemon
+-- value: objects
+-- labels: outcome
+-- serves: pipeline · objects processed and errors",
+    ),
+    (
+        "daemon:bytes",
+        "-- metric: trailflow.pipeline.bytes
+-- instrument: counter
+-- unit: By
+-- description: Bytes of objects fetched (as stored, before gunzip), by log kind.
+-- table: daemon
+-- value: bytes
+-- labels: kind
+-- serves: pipeline · bytes processed by log kind",
+    ),
+    (
+        "daemon:record_errors",
+        "-- metric: trailflow.pipeline.record_errors
+-- instrument: counter
+-- unit: {record}
+-- description: Records that could not be decoded (the rest of their object is kept), by log kind.
+-- table: daemon
+-- value: errors
+-- labels: kind
+-- serves: pipeline · decode errors by kind",
+    ),
+    (
+        "daemon:messages",
+        "-- metric: trailflow.sqs.messages
+-- instrument: counter
+-- unit: {message}
+-- description: SQS messages by outcome: received, deleted, discarded (test events, removals), unrecognized (left for the DLQ), abandoned (an object failed: left for redrive), lost (visibility lapsed), delete_failed.
+-- table: daemon
+-- value: messages
+-- labels: outcome, envelope
+-- serves: pipeline · SQS messages received, deleted, sent to DLQ",
+    ),
+    (
+        "daemon:redeliveries",
+        "-- metric: trailflow.sqs.redeliveries
+-- instrument: counter
+-- unit: {message}
+-- description: Messages received more than once (ApproximateReceiveCount above 1).
+-- table: daemon
+-- value: messages
+-- labels:
+-- serves: pipeline · SQS messages redelivered",
+    ),
+    (
+        "daemon:lag",
+        "-- metric: trailflow.sqs.lag
+-- instrument: histogram
+-- unit: s
+-- description: Time from a notification's arrival in the queue (SentTimestamp) to its receipt by trailflow.
+-- table: daemon
+-- value: seconds
+-- labels:
+-- serves: pipeline · queue lag",
+    ),
+    (
+        "daemon:visibility",
+        "-- metric: trailflow.sqs.visibility_extensions
+-- instrument: counter
+-- unit: {message}
+-- description: Visibility extensions by outcome (ok, failed).
+-- table: daemon
+-- value: messages
+-- labels: outcome
+-- serves: pipeline · visibility extensions",
+    ),
+    (
+        "daemon:exports",
+        "-- metric: trailflow.export.attempts
+-- instrument: counter
+-- unit: {export}
+-- description: Export attempts by outcome (ok, failed); a failed export is retried and deletes nothing.
+-- table: daemon
+-- value: exports
+-- labels: outcome
+-- serves: pipeline · export failures",
+    ),
+    (
+        "daemon:ledger_conflicts",
+        "-- metric: trailflow.ledger.conflicts
+-- instrument: counter
+-- unit: {object}
+-- description: Objects whose claim another replica took over before the commit (their records may be counted twice).
+-- table: daemon
+-- value: objects
+-- labels:
+-- serves: pipeline · exactness",
+    ),
+    (
+        "daemon:overflow",
+        "-- metric: trailflow.series.overflow
+-- instrument: counter
+-- unit: {series}
+-- description: Label sets folded into a metric's overflow series because the metric reached its series limit.
+-- table: daemon
+-- value: series
+-- labels: metric
+-- serves: pipeline · series dropped by cardinality limits",
+    ),
+];

@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod export;
+pub mod fault;
 pub mod health;
 pub mod ledger;
 pub mod metrics;

@@ -75,6 +75,8 @@ pub struct Parts {
     pub max_backoff: Duration,
     /// Timeout of one export.
     pub export_timeout: Duration,
+    /// Export the daemon's metrics at least this often when no window closes.
+    pub idle_export: Duration,
 }
 
 /// The coordinator.
@@ -87,6 +89,7 @@ pub struct Coordinator {
     retry_at: Option<Instant>,
     deletes: Vec<(String, String)>,
     reported_overflow: Vec<(String, u64)>,
+    last_export: Instant,
     stats: RunStats,
 }
 
@@ -102,6 +105,7 @@ impl Coordinator {
             retry_at: None,
             deletes: Vec::new(),
             reported_overflow: Vec::new(),
+            last_export: Instant::now(),
             stats: RunStats::default(),
         }
     }
@@ -179,11 +183,6 @@ impl Coordinator {
         let m = &self.p.metrics;
         match outcome {
             Outcome::Decoded { claim, decoded } => {
-                if let Ok(mut leases) = self.p.leases.lock()
-                    && let Some(l) = leases.get_mut(&id)
-                {
-                    l.claims.push(claim.clone());
-                }
                 let kind = decoded
                     .batches
                     .first()
@@ -212,8 +211,7 @@ impl Coordinator {
                         tracing::warn!(object, message_id, error = %fatal, "object undecodable; message left for redrive");
                         self.tracker
                             .set(handle, ObjState::Failed, Some(claim.clone()));
-                        self.forget_claim(id, &claim);
-                        worker::release(&self.p.workers, &claim).await;
+                        worker::release(&self.p.workers, id, &claim).await;
                         self.stats.objects_failed += 1;
                         self.settle(id);
                         return;
@@ -321,11 +319,26 @@ impl Coordinator {
         }
     }
 
+    /// Exports the daemon's own metrics when no window did for a while (an idle or
+    /// duplicate-only stream still reports its receives and errors).
+    pub async fn on_idle_tick(&mut self) {
+        if self.retry_at.is_none()
+            && self.pending.is_empty()
+            && (!self.self_points.is_empty() || !self.p.metrics.is_empty())
+            && self.last_export.elapsed() >= self.p.idle_export
+        {
+            self.export().await;
+        }
+    }
+
     /// Closes the open window now (drain).
     pub async fn flush(&mut self) {
         if let Some(window) = self.p.windower.flush() {
             self.close(window).await;
-        } else if !self.pending.is_empty() || !self.self_points.is_empty() {
+        } else if !self.pending.is_empty()
+            || !self.self_points.is_empty()
+            || !self.p.metrics.is_empty()
+        {
             self.export().await;
         }
     }
@@ -385,17 +398,20 @@ impl Coordinator {
             return;
         }
         self.p.series = snapshot;
+        self.last_export = Instant::now();
         self.self_points.clear();
         self.failed_exports = 0;
         self.stats.exports += 1;
         self.p.health.set_export_ok(true);
         self.p.metrics.inc("trailflow.export.attempts", &["ok"]);
+        crate::fault::crash_point("after_export");
         let handles: Vec<Handle> = self
             .pending
             .drain(..)
             .flat_map(|p| p.window.into_objects())
             .collect();
         self.commit(&handles).await;
+        crate::fault::crash_point("after_commit");
         let mut ids: Vec<DeliveryId> = handles.iter().map(|h| h.0).collect();
         ids.dedup();
         for id in ids {
@@ -443,14 +459,6 @@ impl Coordinator {
                 .metrics
                 .inc("trailflow.pipeline.objects", &["counted"]);
             self.stats.objects_committed += 1;
-        }
-    }
-
-    fn forget_claim(&self, id: DeliveryId, claim: &str) {
-        if let Ok(mut leases) = self.p.leases.lock()
-            && let Some(l) = leases.get_mut(&id)
-        {
-            l.claims.retain(|c| c != claim);
         }
     }
 

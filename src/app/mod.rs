@@ -203,6 +203,7 @@ pub async fn run(
         options: Arc::new(DecodeOptions::default()),
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
         events: events_tx.clone(),
+        leases: leases.clone(),
     };
     let heartbeat = Heartbeat {
         queue: queue.clone(),
@@ -280,7 +281,11 @@ pub async fn run(
         ttl: Duration::from_secs(config.ledger.ttl_hours() * 3600),
         max_backoff: Duration::from_secs(d.export_max_backoff_secs),
         export_timeout: Duration::from_secs(30),
+        idle_export: Duration::from_secs(config.engine.window_max_age_secs),
     });
+    let mut idle_tick =
+        tokio::time::interval(Duration::from_secs(config.engine.window_max_age_secs));
+    idle_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let grace = Duration::from_secs(d.shutdown_grace_secs);
     let mut deadline: Option<Instant> = None;
@@ -323,6 +328,7 @@ pub async fn run(
             _ = tokio::time::sleep_until(window_at) => coordinator.on_window_age().await,
             _ = tokio::time::sleep_until(retry_at) => coordinator.export().await,
             _ = tokio::time::sleep_until(grace_at) => {}
+            _ = idle_tick.tick() => coordinator.on_idle_tick().await,
             _ = &mut shutdown, if deadline.is_none() => {
                 tracing::info!(?grace, "shutting down: no more receives; draining");
                 health.set_draining();

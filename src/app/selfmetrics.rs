@@ -49,6 +49,11 @@ impl SelfMetrics {
         self.add(metric, labels, 1.0);
     }
 
+    /// True when nothing was recorded since the last [`SelfMetrics::take`].
+    pub fn is_empty(&self) -> bool {
+        self.points.lock().map(|p| p.is_empty()).unwrap_or(true)
+    }
+
     /// Everything recorded since the last call.
     pub fn take(&self) -> Vec<MetricPoint> {
         self.points

@@ -9,7 +9,8 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::Event;
-use super::tracker::Handle;
+use super::heartbeat::Leases;
+use super::tracker::{DeliveryId, Handle};
 use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
 use crate::ledger::{Claim, Ledger, LedgerError, object_key};
 use crate::source::{FetchError, Fetcher, ObjectSpec};
@@ -51,6 +52,8 @@ pub struct WorkerContext {
     pub slots: Arc<Semaphore>,
     /// Where outcomes go.
     pub events: mpsc::Sender<Event>,
+    /// Claims are renewed by the heartbeat from the moment they are taken.
+    pub leases: Leases,
 }
 
 fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
@@ -62,19 +65,19 @@ fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
 
 /// Processes one object and reports the outcome.
 pub async fn process(ctx: WorkerContext, handle: Handle, spec: ObjectSpec) {
-    let outcome = run(&ctx, &spec).await;
+    let outcome = run(&ctx, handle.0, &spec).await;
     // The coordinator stops last: a closed channel only happens at exit.
     let _ = ctx.events.send(Event::Object { handle, outcome }).await;
 }
 
-async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
+async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Outcome {
     let Ok(_slot) = ctx.slots.acquire().await else {
         return Outcome::Busy;
     };
     let mut claimed = None;
     if let Some(version) = spec.announced_version() {
         let key = ledger_key(spec, Some(&version));
-        match claim(ctx, &key).await {
+        match claim(ctx, delivery, &key).await {
             Ok(()) => claimed = Some(key),
             Err(outcome) => return outcome,
         }
@@ -83,7 +86,7 @@ async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
         Ok(f) => f,
         Err(e) => {
             if let Some(key) = &claimed {
-                release(ctx, key).await;
+                release(ctx, delivery, key).await;
             }
             return Outcome::Fetch(e);
         }
@@ -92,7 +95,7 @@ async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
         Some(key) => key,
         None => {
             let key = ledger_key(spec, fetched.version.as_deref());
-            if let Err(outcome) = claim(ctx, &key).await {
+            if let Err(outcome) = claim(ctx, delivery, &key).await {
                 return outcome;
             }
             key
@@ -110,7 +113,7 @@ async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
             decoded: Box::new(decoded),
         },
         Err(e) => {
-            release(ctx, &key).await;
+            release(ctx, delivery, &key).await;
             Outcome::Fetch(FetchError::Failed {
                 object: spec.name(),
                 message: format!("decoder stopped: {e}"),
@@ -120,9 +123,17 @@ async fn run(ctx: &WorkerContext, spec: &ObjectSpec) -> Outcome {
     }
 }
 
-async fn claim(ctx: &WorkerContext, key: &str) -> Result<(), Outcome> {
+async fn claim(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Result<(), Outcome> {
     match ctx.ledger.claim(key, &ctx.owner, ctx.lease).await {
-        Ok(Claim::Claimed) => Ok(()),
+        Ok(Claim::Claimed) => {
+            // Renewed from now on: a slow download or decode must not let the lease lapse.
+            if let Ok(mut leases) = ctx.leases.lock()
+                && let Some(l) = leases.get_mut(&delivery)
+            {
+                l.claims.push(key.to_string());
+            }
+            Ok(())
+        }
         Ok(Claim::Done) => Err(Outcome::Duplicate),
         Ok(Claim::Busy) => Err(Outcome::Busy),
         Err(e) => Err(Outcome::Ledger(e)),
@@ -130,7 +141,12 @@ async fn claim(ctx: &WorkerContext, key: &str) -> Result<(), Outcome> {
 }
 
 /// Gives a claim back so that a redelivery need not wait for the lease; failures only delay that.
-pub async fn release(ctx: &WorkerContext, key: &str) {
+pub async fn release(ctx: &WorkerContext, delivery: DeliveryId, key: &str) {
+    if let Ok(mut leases) = ctx.leases.lock()
+        && let Some(l) = leases.get_mut(&delivery)
+    {
+        l.claims.retain(|c| c != key);
+    }
     if let Err(e) = ctx.ledger.release(key, &ctx.owner).await {
         tracing::warn!(error = %e, "claim not released; it ends with its lease");
     }

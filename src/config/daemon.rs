@@ -237,7 +237,7 @@ impl SourceConfig {
                 in_range(
                     "source.visibility_timeout_secs",
                     s.visibility_timeout_secs,
-                    6,
+                    2,
                     43_200,
                 )
             }

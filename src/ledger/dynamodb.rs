@@ -40,18 +40,6 @@ fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn names() -> HashMap<String, String> {
-    [
-        ("#o", "object"),
-        ("#d", "done"),
-        ("#w", "owner"),
-        ("#e", "expires_at"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
 fn is_condition_failure<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
 }
@@ -110,6 +98,81 @@ impl DynamoLedger {
             ("expires_at".to_string(), n(expires_at)),
         ])
     }
+    /// Extends one claim; true when it is no longer `owner`'s.
+    async fn renew_one(&self, o: &str, owner: &str, until: u64) -> Result<bool, LedgerError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("object", s(o))
+            .update_expression("SET #e = :until")
+            .condition_expression("#d = :false AND #w = :me")
+            .expression_attribute_names("#d", "done")
+            .expression_attribute_names("#w", "owner")
+            .expression_attribute_names("#e", "expires_at")
+            .expression_attribute_values(":until", n(until))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":me", s(owner))
+            .send()
+            .await;
+        match update {
+            Ok(_) => Ok(false),
+            Err(e) if is_condition_failure(&e) => Ok(true),
+            Err(e) => Err(err("renew", o, e)),
+        }
+    }
+
+    /// Marks one object done; true when another owner had claimed it meanwhile.
+    async fn commit_one(&self, o: &str, owner: &str, until: u64) -> Result<bool, LedgerError> {
+        let put = |conditional: bool| {
+            let req = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::item(o, owner, true, until)));
+            if conditional {
+                req.condition_expression("attribute_not_exists(#o) OR #w = :me")
+                    .expression_attribute_names("#o", "object")
+                    .expression_attribute_names("#w", "owner")
+                    .expression_attribute_values(":me", s(owner))
+            } else {
+                req
+            }
+        };
+        match put(true).send().await {
+            Ok(_) => Ok(false),
+            Err(e) if is_condition_failure(&e) => {
+                // Our records were exported: the object is done whoever claimed it since.
+                put(false).send().await.map_err(|e| err("commit", o, e))?;
+                Ok(true)
+            }
+            Err(e) => Err(err("commit", o, e)),
+        }
+    }
+}
+
+/// Runs `op` over every object, sixteen at a time (one conditional write each);
+/// returns the objects for which it returned true.
+async fn concurrently<F, Fut>(objects: &[String], op: F) -> Result<Vec<String>, LedgerError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<bool, LedgerError>> + Send + 'static,
+{
+    let mut flagged = Vec::new();
+    for chunk in objects.chunks(16) {
+        let mut set = tokio::task::JoinSet::new();
+        for o in chunk {
+            let (fut, o) = (op(o.clone()), o.clone());
+            set.spawn(async move { fut.await.map(|flag| (o, flag)) });
+        }
+        while let Some(joined) = set.join_next().await {
+            let (o, flag) = joined.map_err(|e| err("write", "", e))??;
+            if flag {
+                flagged.push(o);
+            }
+        }
+    }
+    Ok(flagged)
 }
 
 #[async_trait]
@@ -131,13 +194,10 @@ impl Ledger for DynamoLedger {
                 false,
                 now + lease.as_secs(),
             )))
-            .condition_expression(
-                "attribute_not_exists(#o) OR #e <= :now OR (#d = :false AND #w = :me)",
-            )
-            .set_expression_attribute_names(Some(names()))
+            .condition_expression("attribute_not_exists(#o) OR #e <= :now")
+            .expression_attribute_names("#o", "object")
+            .expression_attribute_names("#e", "expires_at")
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":me", s(owner))
             .send()
             .await;
         match put {
@@ -170,30 +230,12 @@ impl Ledger for DynamoLedger {
         lease: Duration,
     ) -> Result<Vec<String>, LedgerError> {
         let until = now_secs() + lease.as_secs();
-        let mut lost = Vec::new();
-        for o in objects {
-            let update = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("object", s(o))
-                .update_expression("SET #e = :until")
-                .condition_expression("#d = :false AND #w = :me")
-                .expression_attribute_names("#d", "done")
-                .expression_attribute_names("#w", "owner")
-                .expression_attribute_names("#e", "expires_at")
-                .expression_attribute_values(":until", n(until))
-                .expression_attribute_values(":false", AttributeValue::Bool(false))
-                .expression_attribute_values(":me", s(owner))
-                .send()
-                .await;
-            match update {
-                Ok(_) => {}
-                Err(e) if is_condition_failure(&e) => lost.push(o.clone()),
-                Err(e) => return Err(err("renew", o, e)),
-            }
-        }
-        Ok(lost)
+        let (this, owner) = (self.clone(), owner.to_string());
+        concurrently(objects, move |o| {
+            let (this, owner) = (this.clone(), owner.clone());
+            async move { this.renew_one(&o, &owner, until).await }
+        })
+        .await
     }
 
     async fn commit(
@@ -203,34 +245,12 @@ impl Ledger for DynamoLedger {
         ttl: Duration,
     ) -> Result<Vec<String>, LedgerError> {
         let until = now_secs() + ttl.as_secs();
-        let mut conflicts = Vec::new();
-        for o in objects {
-            let put = |conditional: bool| {
-                let req = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(Self::item(o, owner, true, until)));
-                if conditional {
-                    req.condition_expression("attribute_not_exists(#o) OR #w = :me")
-                        .expression_attribute_names("#o", "object")
-                        .expression_attribute_names("#w", "owner")
-                        .expression_attribute_values(":me", s(owner))
-                } else {
-                    req
-                }
-            };
-            match put(true).send().await {
-                Ok(_) => {}
-                Err(e) if is_condition_failure(&e) => {
-                    // Our records were exported: the object is done whoever claimed it since.
-                    conflicts.push(o.clone());
-                    put(false).send().await.map_err(|e| err("commit", o, e))?;
-                }
-                Err(e) => return Err(err("commit", o, e)),
-            }
-        }
-        Ok(conflicts)
+        let (this, owner) = (self.clone(), owner.to_string());
+        concurrently(objects, move |o| {
+            let (this, owner) = (this.clone(), owner.clone());
+            async move { this.commit_one(&o, &owner, until).await }
+        })
+        .await
     }
 
     async fn release(&self, object: &str, owner: &str) -> Result<(), LedgerError> {

@@ -106,7 +106,7 @@ impl Ledger for LocalLedger {
         self.blocking("claim", object, move |l| {
             let now = now_secs();
             l.write("claim", &o, |t| {
-                let outcome = Entry::claim_outcome(get(t, &o)?.as_ref(), &w, now);
+                let outcome = Entry::claim_outcome(get(t, &o)?.as_ref(), now);
                 if outcome == Claim::Claimed {
                     let e = Entry {
                         done: false,

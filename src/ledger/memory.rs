@@ -45,7 +45,7 @@ impl Ledger for MemoryLedger {
     ) -> Result<Claim, LedgerError> {
         let now = now_secs();
         self.with(object, "claim", |map| {
-            let outcome = Entry::claim_outcome(map.get(object), owner, now);
+            let outcome = Entry::claim_outcome(map.get(object), now);
             if outcome == Claim::Claimed {
                 map.insert(
                     object.to_string(),

@@ -45,8 +45,8 @@ pub struct LedgerError {
 /// Claim, renew, commit, release.
 #[async_trait]
 pub trait Ledger: Send + Sync + 'static {
-    /// Claims `object` for `owner` until `lease` from now, unless it is done or held by a live claim of another owner.
-    /// A claim by the same owner is renewed.
+    /// Claims `object` for `owner` until `lease` from now, unless it is done or held by a live
+    /// claim, even one of `owner`'s (two deliveries of one object in one process must not both count it).
     async fn claim(&self, object: &str, owner: &str, lease: Duration)
     -> Result<Claim, LedgerError>;
 
@@ -104,10 +104,10 @@ impl Entry {
     }
 
     /// What a claim by `owner` at `now` finds.
-    pub fn claim_outcome(existing: Option<&Entry>, owner: &str, now: u64) -> Claim {
+    pub fn claim_outcome(existing: Option<&Entry>, now: u64) -> Claim {
         match existing {
             Some(e) if e.until > now && e.done => Claim::Done,
-            Some(e) if e.until > now && e.owner != owner => Claim::Busy,
+            Some(e) if e.until > now => Claim::Busy,
             _ => Claim::Claimed,
         }
     }
@@ -121,5 +121,4 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-#[cfg(test)]
-pub(crate) mod contract;
+pub mod contract;

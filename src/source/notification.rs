@@ -9,7 +9,6 @@
 //! restore, ...) is discardable and deleted at once; a body that matches no
 //! envelope is an error and is left for the dead-letter queue.
 
-use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use aws_lambda_events::event::sns::SnsMessage;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
@@ -178,8 +177,50 @@ fn parse_value(value: Value, allow_sns: bool) -> Result<Notification, Notificati
     Err(NotificationError::Unrecognized(keys.join(", ")))
 }
 
+// S3 event records are read with serde defaults rather than `aws_lambda_events`'
+// `S3EventRecord`, which requires `eventTime`, `userIdentity` and `requestParameters`:
+// local servers (moto) omit some of them, and only the bucket and object matter here.
+#[derive(Deserialize)]
+struct S3Records {
+    #[serde(rename = "Records")]
+    records: Vec<S3Record>,
+}
+
+#[derive(Deserialize)]
+struct S3Record {
+    #[serde(rename = "eventName", default)]
+    event_name: Option<String>,
+    s3: S3Entity,
+}
+
+#[derive(Deserialize)]
+struct S3Entity {
+    bucket: S3Bucket,
+    object: S3Object,
+}
+
+#[derive(Deserialize)]
+struct S3Bucket {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct S3Object {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    size: Option<i64>,
+    #[serde(rename = "eTag", default)]
+    e_tag: Option<String>,
+    #[serde(rename = "versionId", default)]
+    version_id: Option<String>,
+    #[serde(default)]
+    sequencer: Option<String>,
+}
+
 fn parse_s3(value: Value) -> Result<Notification, NotificationError> {
-    let event: S3Event = serde_json::from_value(value).map_err(|e| malformed("S3", e))?;
+    let event: S3Records = serde_json::from_value(value).map_err(|e| malformed("S3", e))?;
     let mut n = Notification {
         envelope: Envelope::S3,
         objects: Vec::new(),
@@ -197,7 +238,7 @@ fn parse_s3(value: Value) -> Result<Notification, NotificationError> {
     Ok(n)
 }
 
-fn s3_record(record: S3EventRecord, i: usize) -> Result<ObjectRef, NotificationError> {
+fn s3_record(record: S3Record, i: usize) -> Result<ObjectRef, NotificationError> {
     let (bucket, object) = (record.s3.bucket, record.s3.object);
     let bucket = bucket
         .name

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod corpus;
+pub mod daemon;
 pub mod engine;
 pub mod moto;
 

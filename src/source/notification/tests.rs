@@ -48,6 +48,18 @@ fn s3_records_are_all_read_and_keys_url_decoded() {
 }
 
 #[test]
+fn moto_records_without_identity_fields_still_parse() {
+    // moto leaves out userIdentity and requestParameters and encodes `/` in keys.
+    let body = r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"eu-west-1",
+        "eventTime":"2026-11-28T10:00:00.000Z","eventName":"ObjectCreated:Put",
+        "s3":{"s3SchemaVersion":"1.0","configurationId":"c","bucket":{"name":"logs","arn":"arn:aws:s3:::logs"},
+        "object":{"key":"AWSLogs%2F1%2Fx+y%3Az.json.gz","size":10,"eTag":"abc"}}}]}"#;
+    let n = parse(body).unwrap();
+    assert_eq!(n.objects[0].key, "AWSLogs/1/x y:z.json.gz");
+    assert_eq!(n.objects[0].etag.as_deref(), Some("abc"));
+}
+
+#[test]
 fn sns_wrapped_notifications_unwrap_once() {
     let inner = json!({"Records": [s3_record("ObjectCreated:Put", "a%2Bb.gz")]});
     let n = parse(&sns(&inner)).unwrap();

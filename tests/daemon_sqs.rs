@@ -9,8 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::daemon::{
-    Stack, StackOptions, assert_totals_eq, exported_daemon_totals, exported_totals, records,
-    replay_totals, write_objects,
+    Stack, StackOptions, assert_totals_eq, exported_daemon_totals, exported_totals, free_port,
+    http_get, records, replay_totals, write_objects,
 };
 use serde_json::json;
 
@@ -247,7 +247,9 @@ async fn while_export_fails_nothing_is_deleted_and_nothing_is_lost() {
     let truth = replay_totals(&truth_dir);
     // The export file's directory does not exist yet: every export fails.
     let export = stack.path("not-yet/export.ndjson");
-    let daemon = stack.spawn(&export, &[]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let daemon = stack.spawn(&export, &[("TRAILFLOW_DAEMON__HEALTH_LISTEN", &listen)]);
     for (key, bytes) in &objects {
         stack.put(key, bytes).await;
     }
@@ -263,6 +265,18 @@ async fn while_export_fails_nothing_is_deleted_and_nothing_is_lost() {
         "messages are held (visibility extended) while the export is retried"
     );
 
+    assert_eq!(http_get(port, "/healthz").map(|r| r.0), Some(200));
+    let (status, body) = http_get(port, "/readyz").unwrap();
+    assert_eq!(
+        (status, body.trim()),
+        (503, "not ready: last export failed")
+    );
+    assert_eq!(
+        http_get(port, "/metrics/../etc").map(|r| r.0),
+        Some(404),
+        "nothing else is served"
+    );
+
     std::fs::create_dir_all(export.parent().unwrap()).unwrap();
     stack.wait_drained(Duration::from_secs(60)).await;
     stack
@@ -272,6 +286,11 @@ async fn while_export_fails_nothing_is_deleted_and_nothing_is_lost() {
             Duration::from_secs(30),
         )
         .await;
+    assert_eq!(
+        http_get(port, "/readyz").map(|r| r.0),
+        Some(200),
+        "ready again"
+    );
     let (_, stderr) = daemon.terminate();
     assert!(
         stderr.contains("export failed; nothing deleted"),
@@ -425,4 +444,64 @@ async fn ten_replicas_sharing_a_dynamodb_ledger_count_every_object_exactly_once(
         busy_replicas >= 2,
         "work was spread over replicas ({busy_replicas})"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_shares_the_ledger_and_never_counts_an_object_twice() {
+    let Some(stack) = Stack::start(StackOptions {
+        name: "backfill",
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let objects = sample_objects("AWSLogs-archive/");
+    for (key, bytes) in &objects {
+        stack.put_to(&stack.quiet_bucket, key, bytes).await;
+    }
+    let truth_dir = stack.path("truth");
+    write_objects(&truth_dir, &objects);
+    let truth = replay_totals(&truth_dir);
+    let run = |export: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trailflow"))
+            .args(["backfill", "--since", "1d", "--config"])
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml"))
+            .arg(format!("s3://{}/AWSLogs-archive/", stack.quiet_bucket))
+            .envs(stack.moto.env())
+            .env("TRAILFLOW_LEDGER__PATH", stack.path("ledger.redb"))
+            .env("TRAILFLOW_EXPORT__KIND", "file")
+            .env("TRAILFLOW_EXPORT__PATH", export)
+            .env("TRAILFLOW_DAEMON__HEALTH_LISTEN", "")
+            .output()
+            .unwrap()
+    };
+    let first = stack.path("export-1.ndjson");
+    let out = run(&first);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "backfill: {} objects counted, 0 already counted",
+            objects.len()
+        )),
+        "{stderr}"
+    );
+    assert_totals_eq(
+        &exported_totals(std::slice::from_ref(&first)),
+        &truth,
+        &stderr,
+    );
+
+    let second = stack.path("export-2.ndjson");
+    let out = run(&second);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "backfill: 0 objects counted, {} already counted",
+            objects.len()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(records(&exported_totals(&[second])), 0.0);
 }

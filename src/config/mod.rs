@@ -204,14 +204,16 @@ impl Config {
             message,
         };
         let mut root: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
-        for (var, value) in env {
-            let Some(path) = var.strip_prefix("TRAILFLOW_") else {
-                continue;
-            };
+        let mut overrides: Vec<(String, String)> = env
+            .into_iter()
             // Variables of the CLI and the tests share the prefix but have no section.
-            if !path.contains("__") {
-                continue;
-            }
+            .filter(|(var, _)| var.starts_with("TRAILFLOW_") && var.contains("__"))
+            .collect();
+        // A `kind` override comes first: switching a section to another kind drops the file's
+        // fields of that section (they belong to the other kind), then the other overrides apply.
+        overrides.sort_by_key(|(var, _)| !var.ends_with("__KIND"));
+        for (var, value) in overrides {
+            let path = &var["TRAILFLOW_".len()..];
             override_field(&mut root, path, &value)
                 .map_err(|m| parse_err(format!("{var}: {m}")))?;
         }
@@ -299,6 +301,9 @@ fn override_field(root: &mut toml::Table, path: &str, value: &str) -> Result<(),
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    if last == "kind" && table.get("kind").is_some_and(|k| *k != parsed) {
+        table.clear();
+    }
     table.insert(last.clone(), parsed);
     Ok(())
 }
@@ -368,6 +373,23 @@ window_rows = 5"
         assert!(
             e.to_string().contains("source.max_messages must be 1..=10"),
             "{e}"
+        );
+        // Switching the kind drops the file's fields of the other kind.
+        let switched = [
+            ("TRAILFLOW_EXPORT__KIND".to_string(), "file".to_string()),
+            ("TRAILFLOW_EXPORT__PATH".to_string(), "/tmp/x".to_string()),
+        ];
+        let c = Config::parse(
+            "t.toml",
+            "[export]\nkind = \"console\"\nformat = \"ndjson\"\n",
+            switched,
+        )
+        .unwrap();
+        assert_eq!(
+            c.export,
+            ExportConfig::File {
+                path: "/tmp/x".into()
+            }
         );
         let unknown = Config::parse(
             "t.toml",

@@ -344,3 +344,6 @@ pub async fn run(
     tracing::info!(?stats, "trailflow stopped");
     Ok((stats, coordinator.series().clone()))
 }
+
+#[cfg(test)]
+mod tests;

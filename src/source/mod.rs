@@ -12,5 +12,6 @@ pub mod sqs;
 pub use queue::{EntryFailure, Queue, QueueError, QueueMessage};
 pub mod directory;
 pub mod fetch;
+pub mod memory;
 
 pub use fetch::{FetchError, Fetched, Fetcher, ObjectSpec};

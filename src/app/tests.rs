@@ -1,0 +1,266 @@
+//! The ack decision without a network: an in-memory queue, the memory ledger,
+//! files as objects, a file sink whose directory can be missing, and the
+//! coordinator driven step by step.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::Event;
+use super::coordinator::{Coordinator, Parts};
+use super::heartbeat::Heartbeat;
+use super::selfmetrics::SelfMetrics;
+use super::tracker::Delivery;
+use super::worker::WorkerContext;
+use crate::config::Lookups;
+use crate::engine::{Engine, WindowPolicy, Windower, load_catalog};
+use crate::export::FileSink;
+use crate::health::Health;
+use crate::ledger::{Ledger, MemoryLedger};
+use crate::metrics::SeriesSet;
+use crate::source::memory::MemoryQueue;
+use crate::source::{Fetcher, ObjectSpec, Queue};
+
+const LEASE: Duration = Duration::from_secs(30);
+
+struct Rig {
+    lease: Duration,
+    coordinator: Coordinator,
+    events: mpsc::Receiver<Event>,
+    queue: Arc<MemoryQueue>,
+    ledger: Arc<MemoryLedger>,
+    heartbeat: Heartbeat,
+    files: Vec<PathBuf>,
+    export: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig(lease: Duration) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let events = |o: &crate::synth::samples::SampleObject| o.key.contains("/CloudTrail/");
+    for o in crate::synth::samples::objects()
+        .into_iter()
+        .filter(events)
+        .take(2)
+    {
+        let path = dir.path().join(o.key.replace('/', "_"));
+        std::fs::write(&path, &o.bytes).unwrap();
+        files.push(path);
+    }
+    let export = dir.path().join("out/export.ndjson");
+    let engine = Engine::new(load_catalog(None).unwrap(), &Lookups::default())
+        .await
+        .unwrap();
+    let series = SeriesSet::new(engine.catalog(), 100);
+    let metrics = SelfMetrics::new(series.metrics());
+    let queue = Arc::new(MemoryQueue::new());
+    let ledger = Arc::new(MemoryLedger::new());
+    let (tx, events) = mpsc::channel(64);
+    let leases = Arc::new(Mutex::new(Default::default()));
+    let workers = WorkerContext {
+        fetcher: Fetcher::new(None, 1, Duration::from_secs(5)),
+        ledger: ledger.clone(),
+        owner: "me".into(),
+        lease,
+        options: Arc::new(Default::default()),
+        slots: Arc::new(Semaphore::new(4)),
+        events: tx.clone(),
+        leases: leases.clone(),
+    };
+    let heartbeat = Heartbeat {
+        queue: Some(queue.clone()),
+        ledger: ledger.clone(),
+        owner: "me".into(),
+        lease,
+        leases: leases.clone(),
+        events: tx,
+        metrics: metrics.clone(),
+    };
+    let coordinator = Coordinator::new(Parts {
+        engine,
+        windower: Windower::new(WindowPolicy {
+            max_rows: 1_000_000,
+            max_age: Duration::from_secs(3600),
+        }),
+        series,
+        sink: Box::new(FileSink::new(export.clone())),
+        ledger: ledger.clone(),
+        queue: Some(queue.clone()),
+        workers,
+        leases,
+        health: Arc::new(Health::default()),
+        metrics,
+        ttl: Duration::from_secs(3600),
+        max_backoff: Duration::from_secs(1),
+        export_timeout: Duration::from_secs(10),
+        idle_export: Duration::from_secs(3600),
+    });
+    Rig {
+        lease,
+        coordinator,
+        events,
+        queue,
+        ledger,
+        heartbeat,
+        files,
+        export,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    /// Sends one message per file, receives them, and counts every file into the open window.
+    async fn deliver(&mut self) -> Vec<String> {
+        let ids: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| self.queue.send(&f.display().to_string()))
+            .collect();
+        let messages = self.queue.receive(10, self.lease).await.unwrap();
+        assert_eq!(messages.len(), self.files.len());
+        for (m, f) in messages.into_iter().zip(&self.files) {
+            self.coordinator.on_delivery(Delivery {
+                message: Some(m),
+                envelope: "s3",
+                objects: vec![ObjectSpec::File(f.clone())],
+                permit: None,
+            });
+        }
+        for _ in 0..self.files.len() {
+            match self.events.recv().await.unwrap() {
+                Event::Object { handle, outcome } => {
+                    self.coordinator.on_object(handle, outcome).await
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        ids
+    }
+
+    fn exported_records(&self) -> f64 {
+        let Ok(text) = std::fs::read_to_string(&self.export) else {
+            return 0.0;
+        };
+        let last = text.rsplit("{\"export\":").next().unwrap_or_default();
+        last.lines()
+            .filter(|l| l.contains("\"metric\":\"trailflow.records\""))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["value"].as_f64())
+            .sum()
+    }
+}
+
+fn records_of(path: &Path) -> f64 {
+    let bytes = std::fs::read(path).unwrap();
+    crate::decode::decode_object("x", &bytes, Default::default(), &Default::default()).rows() as f64
+}
+
+#[tokio::test]
+async fn a_failed_export_deletes_nothing_and_the_retry_deletes_everything() {
+    let mut rig = rig(LEASE).await;
+    let ids = rig.deliver().await;
+    rig.coordinator.flush().await;
+    assert!(
+        rig.coordinator.retry_at().is_some(),
+        "the export failed (no directory)"
+    );
+    assert!(
+        rig.queue.deleted().is_empty(),
+        "nothing deleted after a failed export"
+    );
+
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    rig.coordinator.export().await;
+    rig.coordinator.flush_deletes().await;
+    assert_eq!(rig.queue.deleted(), ids);
+    let want: f64 = rig.files.iter().map(|f| records_of(f)).sum();
+    assert_eq!(rig.exported_records(), want);
+    assert_eq!(
+        rig.coordinator.stats().objects_committed,
+        2,
+        "{}",
+        std::fs::read_to_string(&rig.export).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_object_whose_claim_was_taken_over_is_dropped_before_export() {
+    let mut rig = rig(LEASE).await;
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    let ids = rig.deliver().await;
+    // Another replica took over the second object's claim and counted it.
+    let version = rig.ledger_key(1).await;
+    rig.ledger
+        .commit(
+            std::slice::from_ref(&version),
+            "other",
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let lost = rig.heartbeat.beat().await;
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].claims, [version]);
+    rig.coordinator.on_lost(lost[0].clone()).await;
+    rig.coordinator.flush().await;
+    rig.coordinator.flush_deletes().await;
+    assert_eq!(
+        rig.exported_records(),
+        records_of(&rig.files[0]),
+        "only the first object is exported"
+    );
+    assert_eq!(
+        rig.queue.deleted(),
+        ids[..1],
+        "the second message is left for redelivery"
+    );
+}
+
+#[tokio::test]
+async fn a_message_whose_visibility_lapsed_is_not_deleted_with_its_stale_receipt() {
+    let lease = Duration::from_millis(300);
+    let mut rig = rig(lease).await;
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    rig.deliver().await;
+    // The heartbeat stalls past the visibility timeout; someone else receives the messages.
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    let again = rig.queue.receive(10, LEASE).await.unwrap();
+    assert_eq!(again.len(), 2);
+    let lost = rig.heartbeat.beat().await;
+    assert!(
+        lost.iter().all(|l| l.message) && lost.len() == 2,
+        "{lost:?}"
+    );
+    for l in lost {
+        rig.coordinator.on_lost(l).await;
+    }
+    rig.coordinator.flush().await;
+    rig.coordinator.flush_deletes().await;
+    // The objects were still ours (claims renewed): counted once, recorded done; the new
+    // receiver deletes the messages when it finds them done.
+    let want: f64 = rig.files.iter().map(|f| records_of(f)).sum();
+    assert_eq!(rig.exported_records(), want);
+    assert!(rig.queue.deleted().is_empty());
+    let key = rig.ledger_key(0).await;
+    assert_eq!(
+        rig.ledger.claim(&key, "other", LEASE).await.unwrap(),
+        crate::ledger::Claim::Done
+    );
+}
+
+impl Rig {
+    /// The ledger key of file `i`, as the worker builds it.
+    async fn ledger_key(&self, i: usize) -> String {
+        let fetched = Fetcher::new(None, 1, Duration::from_secs(1))
+            .fetch(&ObjectSpec::File(self.files[i].clone()))
+            .await
+            .unwrap();
+        crate::ledger::object_key(
+            "file:",
+            &self.files[i].display().to_string(),
+            fetched.version.as_deref(),
+        )
+    }
+}

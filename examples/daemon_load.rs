@@ -22,6 +22,14 @@ use trailflow::synth::{bulk, gzip};
 
 struct Moto(Child, String);
 
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -176,7 +184,10 @@ fn daemon(
         .env("TRAILFLOW_EXPORT__PATH", export)
         .env("TRAILFLOW_ENGINE__WINDOW_MAX_AGE_SECS", "2")
         .env("TRAILFLOW_DAEMON__HEALTH_LISTEN", "")
-        .stdout(Stdio::null());
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(
+            scratch.join(format!("daemon-{pin}.log")),
+        )?);
     Ok(cmd.spawn()?)
 }
 
@@ -207,6 +218,10 @@ async fn throughput(objects: usize) -> anyhow::Result<()> {
     let moto = start_moto()?;
     set_aws_env(&moto.1);
     let scratch = tempfile::tempdir()?;
+    let scratch_path = scratch.path().to_path_buf();
+    std::mem::forget(scratch); // keep the logs
+    println!("scratch: {}", scratch_path.display());
+    let scratch = ScratchDir(scratch_path);
     // ~200 KB of gzip: find the event count from one sample object.
     let probe = gzip(&bulk::cloudtrail_object(1000, 1)).len();
     let per_object = (1000 * 200_000 / probe).max(1);
@@ -255,9 +270,81 @@ async fn throughput(objects: usize) -> anyhow::Result<()> {
         bytes as f64 / 1e6 / replay
     );
 
+    // The daemon's own code, without moto: the same files as a directory source, one core.
+    let export = scratch.path().join("export-dir.ndjson");
+    let t = Instant::now();
+    let status = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(trailflow()?)
+        .args(["run", "--config", "deploy/example.toml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("TRAILFLOW_SOURCE__KIND", "directory")
+        .env("TRAILFLOW_SOURCE__PATH", &files)
+        .env("TRAILFLOW_SOURCE__ONCE", "true")
+        .env(
+            "TRAILFLOW_LEDGER__PATH",
+            scratch.path().join("ledger-dir.redb"),
+        )
+        .env("TRAILFLOW_EXPORT__KIND", "file")
+        .env("TRAILFLOW_EXPORT__PATH", &export)
+        .env("TRAILFLOW_DAEMON__HEALTH_LISTEN", "")
+        .stdout(Stdio::null())
+        .status()?;
+    let took = t.elapsed().as_secs_f64();
+    if !status.success() || exported_records(&export) < events {
+        bail!("directory run failed");
+    }
+    println!(
+        "daemon, directory source, 1 core: {took:.2} s, {:.0} events/s, {:.1} MB/s gzip, {:.0}% of replay",
+        events / took,
+        bytes as f64 / 1e6 / took,
+        100.0 * replay / took
+    );
+
+    // The floor any consumer meets on moto: receive, GetObject, delete, nothing else.
+    let c = setup("load-floor").await?;
+    upload(&c, &payloads).await?;
+    let t = Instant::now();
+    let done = minimal_consumer(&c, payloads.len()).await?;
+    let took = t.elapsed().as_secs_f64();
+    println!(
+        "moto floor (2 receivers: receive 10, GetObject each, delete batch; no decoding): {took:.2} s for {done} objects, {:.0} objects/s ({:.0} events/s)",
+        done as f64 / took,
+        events / took
+    );
+
     for pin in [true, false] {
         let c = setup(&format!("load-{pin}")).await?;
         upload(&c, &payloads).await?;
+        if pin {
+            // moto's ceiling: GetObject alone, 16 in flight, from this process.
+            let t = Instant::now();
+            for n in (0..payloads.len()).step_by(16) {
+                let mut set = tokio::task::JoinSet::new();
+                for i in n..(n + 16).min(payloads.len()) {
+                    let req = c.s3.get_object().bucket(&c.bucket).key(key(i));
+                    set.spawn(async move {
+                        req.send()
+                            .await?
+                            .body
+                            .collect()
+                            .await
+                            .map(|b| b.into_bytes().len())
+                            .map_err(anyhow::Error::from)
+                    });
+                }
+                while let Some(r) = set.join_next().await {
+                    r?.map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+            }
+            let took = t.elapsed().as_secs_f64();
+            println!(
+                "moto GetObject alone, 16 in flight: {took:.2} s, {:.0} objects/s, {:.1} MB/s ({:.0} events/s if nothing else cost)",
+                payloads.len() as f64 / took,
+                bytes as f64 / 1e6 / took,
+                events / took
+            );
+        }
         let export = scratch.path().join(format!("export-{pin}.ndjson"));
         let t = Instant::now();
         let mut child = daemon(&moto.1, &c.queue_url, scratch.path(), pin, &export)?;
@@ -284,6 +371,78 @@ async fn throughput(objects: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Receives, fetches and deletes `n` notifications with two receivers; returns how many it handled.
+async fn minimal_consumer(c: &Clients, n: usize) -> anyhow::Result<usize> {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let (s3, sqs, url, bucket, done) = (
+            c.s3.clone(),
+            c.sqs.clone(),
+            c.queue_url.clone(),
+            c.bucket.clone(),
+            done.clone(),
+        );
+        set.spawn(async move {
+            while done.load(std::sync::atomic::Ordering::Relaxed) < n {
+                let got = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await?;
+                let mut gets = tokio::task::JoinSet::new();
+                let mut receipts = Vec::new();
+                for m in got.messages.unwrap_or_default() {
+                    let body = m.body.unwrap_or_default();
+                    let parsed = trailflow::source::notification::parse(&body)?;
+                    receipts.push(m.receipt_handle.unwrap_or_default());
+                    for o in parsed.objects {
+                        let req = s3.get_object().bucket(&bucket).key(o.key);
+                        gets.spawn(async move {
+                            req.send()
+                                .await?
+                                .body
+                                .collect()
+                                .await
+                                .map(|_| ())
+                                .map_err(anyhow::Error::from)
+                        });
+                    }
+                }
+                while let Some(r) = gets.join_next().await {
+                    r?.map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                if receipts.is_empty() {
+                    continue;
+                }
+                let entries = receipts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                            .id(i.to_string())
+                            .receipt_handle(r)
+                            .build()
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                sqs.delete_message_batch()
+                    .queue_url(&url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await?;
+                done.fetch_add(receipts.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r??;
+    }
+    Ok(done.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 async fn upload(c: &Clients, payloads: &[Vec<u8>]) -> anyhow::Result<()> {

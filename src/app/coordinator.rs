@@ -77,6 +77,8 @@ pub struct Parts {
     pub export_timeout: Duration,
     /// Export the daemon's metrics at least this often when no window closes.
     pub idle_export: Duration,
+    /// Export at most this often; windows closing meanwhile wait and go together.
+    pub export_interval: Duration,
 }
 
 /// The coordinator.
@@ -87,6 +89,7 @@ pub struct Coordinator {
     self_points: Vec<MetricPoint>,
     failed_exports: u32,
     retry_at: Option<Instant>,
+    export_at: Option<Instant>,
     deletes: Vec<(String, String)>,
     reported_overflow: Vec<(String, u64)>,
     last_export: Instant,
@@ -103,6 +106,7 @@ impl Coordinator {
             self_points: Vec::new(),
             failed_exports: 0,
             retry_at: None,
+            export_at: None,
             deletes: Vec::new(),
             reported_overflow: Vec::new(),
             last_export: Instant::now(),
@@ -135,9 +139,9 @@ impl Coordinator {
         self.p.windower.deadline()
     }
 
-    /// When a failed export is retried.
-    pub fn retry_at(&self) -> Option<Instant> {
-        self.retry_at
+    /// When the next export is due: a retry after a failure, or windows waiting for the export interval.
+    pub fn export_due(&self) -> Option<Instant> {
+        self.retry_at.or(self.export_at)
     }
 
     /// Starts tracking a delivery and hands its objects to workers.
@@ -145,12 +149,14 @@ impl Coordinator {
         self.stats.deliveries += 1;
         let objects = delivery.objects.clone();
         let receipt = delivery.message.as_ref().map(|m| m.receipt.clone());
+        let message_id = delivery.message.as_ref().map(|m| m.id.clone());
         let id = self.tracker.add(delivery);
         if let Ok(mut leases) = self.p.leases.lock() {
             leases.insert(
                 id,
                 Lease {
                     receipt,
+                    message_id,
                     claims: Vec::new(),
                 },
             );
@@ -223,7 +229,7 @@ impl Coordinator {
                 let mut decoded = decoded;
                 let batches = std::mem::take(&mut decoded.batches);
                 if let Some(window) = self.p.windower.push(handle, batches, Instant::now()) {
-                    self.close(window).await;
+                    self.close(window, false).await;
                 }
             }
             Outcome::Duplicate => {
@@ -280,12 +286,28 @@ impl Coordinator {
             })
             .map(|(i, _)| (lost.delivery, i))
             .collect();
+        let message_id = tracked
+            .delivery
+            .message
+            .as_ref()
+            .map(|m| m.id.clone())
+            .unwrap_or_default();
+        let names: Vec<String> = dropped
+            .iter()
+            .filter_map(|h| tracked.delivery.objects.get(h.1).map(|o| o.name()))
+            .collect();
+        for object in &names {
+            tracing::warn!(
+                object,
+                message_id,
+                "claim taken over by another consumer; object dropped before export"
+            );
+        }
         for handle in &dropped {
             self.tracker.set(*handle, ObjState::Dropped, None);
             self.p
                 .metrics
                 .inc("trailflow.pipeline.objects", &["dropped"]);
-            tracing::warn!(object = ?handle, "claim taken over by another consumer; object dropped before export");
         }
         if !dropped.is_empty() {
             self.p.windower.retain_open(|h| !dropped.contains(h));
@@ -315,7 +337,7 @@ impl Coordinator {
     /// Closes the open window if it is due by age.
     pub async fn on_window_age(&mut self) {
         if let Some(window) = self.p.windower.poll_age(Instant::now()) {
-            self.close(window).await;
+            self.close(window, false).await;
         }
     }
 
@@ -334,7 +356,7 @@ impl Coordinator {
     /// Closes the open window now (drain).
     pub async fn flush(&mut self) {
         if let Some(window) = self.p.windower.flush() {
-            self.close(window).await;
+            self.close(window, true).await;
         } else if !self.pending.is_empty()
             || !self.self_points.is_empty()
             || !self.p.metrics.is_empty()
@@ -343,7 +365,7 @@ impl Coordinator {
         }
     }
 
-    async fn close(&mut self, window: Window<Handle>) {
+    async fn close(&mut self, window: Window<Handle>, force: bool) {
         match self.p.engine.evaluate(&window).await {
             Ok(points) => self.pending.push(Pending { window, points }),
             Err(e) => {
@@ -356,14 +378,22 @@ impl Coordinator {
                 return;
             }
         }
-        if self.retry_at.is_none() {
+        if self.retry_at.is_some() {
+            return;
+        }
+        // Under load windows close many times a second; one cumulative export covers them all.
+        let due = self.last_export + self.p.export_interval;
+        if force || Instant::now() >= due {
             self.export().await;
+        } else {
+            self.export_at = Some(due);
         }
     }
 
     /// Exports the series with every pending window; on success commits their objects and deletes their messages.
     pub async fn export(&mut self) {
         self.retry_at = None;
+        self.export_at = None;
         self.self_points.extend(self.p.metrics.take());
         let mut snapshot = self.p.series.clone();
         for p in &self.pending {

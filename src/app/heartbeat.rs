@@ -22,6 +22,8 @@ use crate::source::Queue;
 pub struct Lease {
     /// The message's receipt handle, if it came from the queue.
     pub receipt: Option<String>,
+    /// The message's id, for logs.
+    pub message_id: Option<String>,
     /// Ledger keys claimed for its objects.
     pub claims: Vec<String>,
 }
@@ -96,11 +98,12 @@ impl Heartbeat {
                         for f in failed {
                             self.metrics
                                 .inc("trailflow.sqs.visibility_extensions", &["failed"]);
-                            tracing::warn!(reason = %f.reason, "visibility not extended; message lost");
-                            if let Some((d, _)) = snapshot
+                            if let Some((d, l)) = snapshot
                                 .iter()
                                 .find(|(_, l)| l.receipt.as_deref() == Some(&f.receipt))
                             {
+                                let message_id = l.message_id.as_deref().unwrap_or_default();
+                                tracing::warn!(message_id, reason = %f.reason, "visibility not extended; message lost");
                                 lost_entry(&mut lost, *d).message = true;
                             }
                         }

@@ -282,6 +282,7 @@ pub async fn run(
         max_backoff: Duration::from_secs(d.export_max_backoff_secs),
         export_timeout: Duration::from_secs(30),
         idle_export: Duration::from_secs(config.engine.window_max_age_secs),
+        export_interval: Duration::from_millis(d.export_interval_ms),
     });
     let mut idle_tick =
         tokio::time::interval(Duration::from_secs(config.engine.window_max_age_secs));
@@ -311,7 +312,7 @@ pub async fn run(
             .map(tokio::time::Instant::from_std)
             .unwrap_or_else(far);
         let retry_at = coordinator
-            .retry_at()
+            .export_due()
             .map(tokio::time::Instant::from_std)
             .unwrap_or_else(far);
         let grace_at = deadline

@@ -71,6 +71,7 @@ pub async fn sqs(mut ctx: ReceiverContext) {
                 }
             }
         };
+        tracing::debug!(messages = messages.len(), "received");
         for message in messages {
             let permit = permits.split(1);
             if let Some(delivery) = accept(&ctx, message, permit).await

@@ -97,6 +97,7 @@ async fn rig(lease: Duration) -> Rig {
         max_backoff: Duration::from_secs(1),
         export_timeout: Duration::from_secs(10),
         idle_export: Duration::from_secs(3600),
+        export_interval: Duration::ZERO,
     });
     Rig {
         lease,
@@ -163,7 +164,7 @@ async fn a_failed_export_deletes_nothing_and_the_retry_deletes_everything() {
     let ids = rig.deliver().await;
     rig.coordinator.flush().await;
     assert!(
-        rig.coordinator.retry_at().is_some(),
+        rig.coordinator.export_due().is_some(),
         "the export failed (no directory)"
     );
     assert!(

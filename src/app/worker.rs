@@ -82,6 +82,7 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
             Err(outcome) => return outcome,
         }
     }
+    let started = std::time::Instant::now();
     let fetched = match ctx.fetcher.fetch(spec).await {
         Ok(f) => f,
         Err(e) => {
@@ -102,6 +103,7 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
         }
     };
     let name = spec.name();
+    tracing::debug!(object = name, took = ?started.elapsed(), bytes = fetched.bytes.len(), "fetched");
     let options = ctx.options.clone();
     let decoded = tokio::task::spawn_blocking(move || {
         decode_object(&name, &fetched.bytes, KindHint::Auto, &options)

@@ -187,6 +187,9 @@ pub struct DaemonConfig {
     pub get_object_timeout_secs: u64,
     /// Longest wait between export retries, in seconds.
     pub export_max_backoff_secs: u64,
+    /// Shortest time between two exports, in milliseconds: under load, windows that close
+    /// meanwhile are exported together (their messages wait, bounded by `max_inflight_messages`).
+    pub export_interval_ms: u64,
     /// On SIGTERM/SIGINT: time to finish in-flight objects, export and delete, in seconds
     /// (below the 30 s that ECS and Kubernetes wait before SIGKILL).
     pub shutdown_grace_secs: u64,
@@ -204,6 +207,7 @@ impl Default for DaemonConfig {
             get_object_attempts: 4,
             get_object_timeout_secs: 60,
             export_max_backoff_secs: 30,
+            export_interval_ms: 1000,
             shutdown_grace_secs: 25,
             health_listen: "0.0.0.0:8080".to_string(),
             instance_id: None,
@@ -280,6 +284,12 @@ impl DaemonConfig {
             self.export_max_backoff_secs,
             1,
             600,
+        )?;
+        in_range(
+            "daemon.export_interval_ms",
+            self.export_interval_ms,
+            0,
+            600_000,
         )?;
         in_range(
             "daemon.shutdown_grace_secs",

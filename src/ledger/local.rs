@@ -1,13 +1,16 @@
-//! A ledger in an embedded redb database on a local volume. Every write is a
-//! durable transaction, so a restart (or `kill -9`) finds exactly what was
-//! committed. One process owns the file: this store is for one replica.
+//! A ledger in an embedded redb database on a local volume. Commits (objects
+//! done) are durable transactions, so a restart (or `kill -9`) finds exactly
+//! what was committed. Claims, renewals and releases are not synced to disk:
+//! they only exclude concurrent deliveries inside this process, and a new
+//! process does not honour a dead one's claims anyway (its lease ended with the
+//! visibility of its messages). One process owns the file: one replica.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::{Claim, Entry, Ledger, LedgerError, now_secs};
 
@@ -41,7 +44,11 @@ impl LocalLedger {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| err("open", &name, e))?;
         }
-        let db = Database::create(path).map_err(|e| err("open", &name, e))?;
+        // redb's default cache is sized for databases much larger than a ledger.
+        let db = Database::builder()
+            .set_cache_size(32 << 20)
+            .create(path)
+            .map_err(|e| err("open", &name, e))?;
         let ledger = LocalLedger { db: Arc::new(db) };
         ledger.write("open", &name, |_| Ok(()))?;
         ledger.expire()?;
@@ -64,8 +71,13 @@ impl LocalLedger {
         object: &str,
         f: impl FnOnce(&mut redb::Table<&str, &[u8]>) -> Result<T, redb::Error>,
     ) -> Result<T, LedgerError> {
+        // Only what must survive a crash is synced: done records (and expiry, which only removes).
+        let durable = matches!(operation, "commit" | "open" | "expire");
         let run = || -> Result<T, redb::Error> {
-            let txn = self.db.begin_write()?;
+            let mut txn = self.db.begin_write()?;
+            if !durable {
+                txn.set_durability(Durability::None)?;
+            }
             let out = {
                 let mut table = txn.open_table(OBJECTS)?;
                 f(&mut table)?

@@ -111,6 +111,7 @@ pub struct GotObject {
 #[derive(Debug, Clone)]
 pub struct S3Reader {
     client: Client,
+    single: Client,
 }
 
 impl S3Reader {
@@ -122,8 +123,14 @@ impl S3Reader {
         let config = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(local_endpoint)
             .build();
+        // `get_once` is one attempt: the caller retries with the body and its timeout included.
+        let single = config
+            .to_builder()
+            .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
+            .build();
         S3Reader {
             client: Client::from_conf(config),
+            single: Client::from_conf(single),
         }
     }
 
@@ -193,16 +200,10 @@ impl S3Reader {
     ) -> Result<GotObject, GetFailure> {
         let attempt = async {
             let response = self
-                .client
+                .single
                 .get_object()
                 .bucket(bucket)
                 .key(key)
-                .customize()
-                // Retries are ours (with the body and the timeout included); one attempt per call.
-                .config_override(
-                    aws_sdk_s3::config::Builder::default()
-                        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()),
-                )
                 .send()
                 .await
                 .map_err(classify)?;

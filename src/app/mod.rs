@@ -6,6 +6,7 @@
 //! close and export the window, commit, delete, exit within the grace period.
 
 pub mod coordinator;
+pub mod decode_pool;
 pub mod heartbeat;
 pub mod receive;
 pub mod selfmetrics;
@@ -65,6 +66,9 @@ pub enum AppError {
     /// The sink is misconfigured.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// The decoder threads could not start.
+    #[error("starting decoder threads: {0}")]
+    Threads(std::io::Error),
     /// The health server could not bind.
     #[error("health server on {addr}: {source}")]
     Health {
@@ -204,6 +208,7 @@ pub async fn run(
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
         events: events_tx.clone(),
         leases: leases.clone(),
+        decoders: decode_pool::DecodePool::per_core().map_err(AppError::Threads)?,
     };
     let heartbeat = Heartbeat {
         queue: queue.clone(),

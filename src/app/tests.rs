@@ -69,6 +69,7 @@ async fn rig(lease: Duration) -> Rig {
         slots: Arc::new(Semaphore::new(4)),
         events: tx.clone(),
         leases: leases.clone(),
+        decoders: super::decode_pool::DecodePool::new(1).unwrap(),
     };
     let heartbeat = Heartbeat {
         queue: Some(queue.clone()),

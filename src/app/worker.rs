@@ -9,9 +9,10 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::Event;
+use super::decode_pool::DecodePool;
 use super::heartbeat::Leases;
 use super::tracker::{DeliveryId, Handle};
-use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
+use crate::decode::{DecodeOptions, DecodedObject};
 use crate::ledger::{Claim, Ledger, LedgerError, object_key};
 use crate::source::{FetchError, Fetcher, ObjectSpec};
 
@@ -54,6 +55,8 @@ pub struct WorkerContext {
     pub events: mpsc::Sender<Event>,
     /// Claims are renewed by the heartbeat from the moment they are taken.
     pub leases: Leases,
+    /// Where decoding runs.
+    pub decoders: DecodePool,
 }
 
 fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
@@ -105,10 +108,7 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     let name = spec.name();
     tracing::debug!(object = name, took = ?started.elapsed(), bytes = fetched.bytes.len(), "fetched");
     let options = ctx.options.clone();
-    let decoded = tokio::task::spawn_blocking(move || {
-        decode_object(&name, &fetched.bytes, KindHint::Auto, &options)
-    })
-    .await;
+    let decoded = ctx.decoders.decode(name, fetched.bytes, options).await;
     match decoded {
         Ok(decoded) => Outcome::Decoded {
             claim: key,

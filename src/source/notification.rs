@@ -209,8 +209,9 @@ struct S3Bucket {
 struct S3Object {
     #[serde(default)]
     key: Option<String>,
+    // Only informative: a size of the wrong type must not reject the notification.
     #[serde(default)]
-    size: Option<i64>,
+    size: Option<Value>,
     #[serde(rename = "eTag", default)]
     e_tag: Option<String>,
     #[serde(rename = "versionId", default)]
@@ -255,7 +256,7 @@ fn s3_record(record: S3Record, i: usize) -> Result<ObjectRef, NotificationError>
         etag: object.e_tag.as_deref().and_then(clean_etag),
         version_id: object.version_id.filter(|v| !v.is_empty() && v != "null"),
         sequencer: object.sequencer.filter(|s| !s.is_empty()),
-        size: object.size.and_then(|s| u64::try_from(s).ok()),
+        size: object.size.as_ref().and_then(Value::as_u64),
     })
 }
 
@@ -307,7 +308,7 @@ struct EventBridgeBucket {
 struct EventBridgeObject {
     key: String,
     #[serde(default)]
-    size: Option<u64>,
+    size: Option<Value>,
     #[serde(default)]
     etag: Option<String>,
     #[serde(rename = "version-id", default)]
@@ -343,7 +344,7 @@ fn parse_eventbridge(value: Value) -> Result<Notification, NotificationError> {
         etag: o.etag.as_deref().and_then(clean_etag),
         version_id: o.version_id.filter(|v| !v.is_empty() && v != "null"),
         sequencer: o.sequencer.filter(|s| !s.is_empty()),
-        size: o.size,
+        size: o.size.as_ref().and_then(Value::as_u64),
     });
     Ok(n)
 }

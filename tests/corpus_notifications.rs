@@ -11,10 +11,13 @@ fn read(root: &std::path::Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// (corpus file, envelope, announced bucket and key pairs)
+type Case<'a> = (&'a str, Envelope, &'a [(&'a str, &'a str)]);
+
 #[test]
 fn created_objects_are_announced_with_decoded_keys() {
     let Some(root) = corpus() else { return };
-    let cases: &[(&str, Envelope, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             "aws__aws-lambda-go/events/testdata/s3-event.json",
             Envelope::S3,

@@ -193,21 +193,14 @@ async fn every_envelope_is_counted_once_and_bad_messages_reach_the_dlq() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_commit_and_delete_loses_nothing_and_counts_nothing_twice() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "crash",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("crash").await else {
         return;
     };
     let objects = sample_objects("");
     for (key, bytes) in &objects {
         stack.put(key, bytes).await;
     }
-    let truth_dir = stack.path("truth");
-    write_objects(&truth_dir, &objects);
-    let truth = replay_totals(&truth_dir);
+    let truth = stack.truth(&objects);
 
     let first = stack.path("export-1.ndjson");
     let crashed = stack.spawn(&first, &[("TRAILFLOW_FAULT", "after_commit")]);
@@ -233,18 +226,11 @@ async fn a_crash_between_commit_and_delete_loses_nothing_and_counts_nothing_twic
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_export_fails_nothing_is_deleted_and_nothing_is_lost() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "exportdown",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("exportdown").await else {
         return;
     };
     let objects = sample_objects("");
-    let truth_dir = stack.path("truth");
-    write_objects(&truth_dir, &objects);
-    let truth = replay_totals(&truth_dir);
+    let truth = stack.truth(&objects);
     // The export file's directory does not exist yet: every export fails.
     let export = stack.path("not-yet/export.ndjson");
     let port = free_port();
@@ -301,18 +287,11 @@ async fn while_export_fails_nothing_is_deleted_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_exports_the_open_window_and_exits_within_the_grace_period() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "sigterm",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("sigterm").await else {
         return;
     };
     let objects = sample_objects("");
-    let truth_dir = stack.path("truth");
-    write_objects(&truth_dir, &objects);
-    let truth = replay_totals(&truth_dir);
+    let truth = stack.truth(&objects);
     let export = stack.path("export.ndjson");
     // Windows close by age only after 5 minutes: only the drain can export them.
     let daemon = stack.spawn(
@@ -351,12 +330,7 @@ async fn sigterm_exports_the_open_window_and_exits_within_the_grace_period() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_replicas_sharing_a_dynamodb_ledger_count_every_object_exactly_once() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "replicas",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("replicas").await else {
         return;
     };
     let table = "trailflow-ledger";
@@ -417,9 +391,7 @@ async fn ten_replicas_sharing_a_dynamodb_ledger_count_every_object_exactly_once(
             ))
             .await;
     }
-    let truth_dir = stack.path("truth");
-    write_objects(&truth_dir, &objects);
-    let truth = replay_totals(&truth_dir);
+    let truth = stack.truth(&objects);
 
     stack.wait_drained(Duration::from_secs(120)).await;
     stack
@@ -448,21 +420,14 @@ async fn ten_replicas_sharing_a_dynamodb_ledger_count_every_object_exactly_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_shares_the_ledger_and_never_counts_an_object_twice() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "backfill",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("backfill").await else {
         return;
     };
     let objects = sample_objects("AWSLogs-archive/");
     for (key, bytes) in &objects {
         stack.put_to(&stack.quiet_bucket, key, bytes).await;
     }
-    let truth_dir = stack.path("truth");
-    write_objects(&truth_dir, &objects);
-    let truth = replay_totals(&truth_dir);
+    let truth = stack.truth(&objects);
     let run = |export: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_trailflow"))
             .args(["backfill", "--since", "1d", "--config"])

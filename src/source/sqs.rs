@@ -97,8 +97,7 @@ impl Queue for SqsQueue {
     }
 
     async fn delete(&self, receipts: &[String]) -> Result<Vec<EntryFailure>, QueueError> {
-        let mut failed = Vec::new();
-        for chunk in receipts.chunks(10) {
+        self.in_batches(receipts, |chunk| async move {
             let entries = chunk
                 .iter()
                 .enumerate()
@@ -118,13 +117,13 @@ impl Queue for SqsQueue {
                 .send()
                 .await
                 .map_err(|e| self.error("DeleteMessageBatch", e))?;
-            failed.extend(
-                out.failed
-                    .into_iter()
-                    .map(|f| failure(chunk, &f.id, &f.code, f.message)),
-            );
-        }
-        Ok(failed)
+            Ok(out
+                .failed
+                .into_iter()
+                .map(|f| (f.id, f.code, f.message))
+                .collect())
+        })
+        .await
     }
 
     async fn extend(
@@ -132,8 +131,7 @@ impl Queue for SqsQueue {
         receipts: &[String],
         visibility: Duration,
     ) -> Result<Vec<EntryFailure>, QueueError> {
-        let mut failed = Vec::new();
-        for chunk in receipts.chunks(10) {
+        self.in_batches(receipts, |chunk| async move {
             let entries = chunk
                 .iter()
                 .enumerate()
@@ -154,11 +152,35 @@ impl Queue for SqsQueue {
                 .send()
                 .await
                 .map_err(|e| self.error("ChangeMessageVisibilityBatch", e))?;
-            failed.extend(
-                out.failed
-                    .into_iter()
-                    .map(|f| failure(chunk, &f.id, &f.code, f.message)),
-            );
+            Ok(out
+                .failed
+                .into_iter()
+                .map(|f| (f.id, f.code, f.message))
+                .collect())
+        })
+        .await
+    }
+}
+
+/// A failed batch entry as the API reports it: (entry id, code, message).
+type Failed = (String, String, Option<String>);
+
+impl SqsQueue {
+    /// Runs a batch call per ten receipts (the API's limit); maps failed entry ids back to receipts.
+    async fn in_batches<'a, F, Fut>(
+        &self,
+        receipts: &'a [String],
+        call: F,
+    ) -> Result<Vec<EntryFailure>, QueueError>
+    where
+        F: Fn(&'a [String]) -> Fut,
+        Fut: Future<Output = Result<Vec<Failed>, QueueError>>,
+    {
+        let mut failed = Vec::new();
+        for chunk in receipts.chunks(10) {
+            for (id, code, message) in call(chunk).await? {
+                failed.push(failure(chunk, &id, &code, message));
+            }
         }
         Ok(failed)
     }

@@ -147,6 +147,22 @@ impl Stack {
         })
     }
 
+    /// A stack with the default options under `name`.
+    pub async fn named(name: &'static str) -> Option<Stack> {
+        Self::start(StackOptions {
+            name,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// What `trailflow replay` computes over `objects` (written under the scratch directory).
+    pub fn truth(&self, objects: &[(String, Vec<u8>)]) -> Totals {
+        let dir = self.path("truth");
+        write_objects(&dir, objects);
+        replay_totals(&dir)
+    }
+
     /// Uploads an object to the notifying bucket.
     pub async fn put(&self, key: &str, bytes: &[u8]) {
         self.put_to(&self.bucket, key, bytes).await;

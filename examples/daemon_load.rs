@@ -516,6 +516,11 @@ async fn soak(minutes: u64) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
     }
+    println!(
+        "{minutes}, {uploaded}, {:.0}, {}",
+        exported_records(&export),
+        rss_kib(child.id()) / 1024
+    );
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

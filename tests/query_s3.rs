@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::moto::Moto;
+use common::moto::{Moto, create_bucket};
 
 fn samples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
@@ -16,16 +16,7 @@ async fn query_reads_objects_under_an_s3_prefix() {
     let Some(moto) = Moto::start() else { return };
     let s3 = moto.s3().await;
     let bucket = "trailflow-query-s3";
-    s3.create_bucket()
-        .bucket(bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_bucket(&s3, bucket).await;
     for object in trailflow::synth::samples::objects() {
         s3.put_object()
             .bucket(bucket)

@@ -82,8 +82,6 @@ pub enum AppError {
 /// Options the caller (CLI or test) adds to the configuration.
 #[derive(Debug, Default)]
 pub struct RunOptions {
-    /// Tells the caller where the health server listens (useful with port 0).
-    pub health_addr: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
     /// Instead of the configured source: list this location once (`trailflow backfill`).
     pub backfill: Option<Backfill>,
 }
@@ -184,9 +182,6 @@ pub async fn run(
                     source,
                 })?;
         tracing::info!(%local, "health endpoints listening");
-        if let Some(tx) = options.health_addr {
-            let _ = tx.send(local);
-        }
         tokio::spawn(async move {
             if let Err(e) = server.await {
                 tracing::error!(error = %e, "health server stopped");

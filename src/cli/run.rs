@@ -79,7 +79,6 @@ pub async fn backfill(args: &BackfillArgs) -> Result<RunStats, RunError> {
         None => None,
     };
     let options = RunOptions {
-        health_addr: None,
         backfill: Some(Backfill {
             location,
             since,

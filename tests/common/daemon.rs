@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 
-use super::moto::Moto;
+use super::moto::{Moto, create_bucket};
 
 /// Bucket, queues and a scratch directory on one moto server.
 pub struct Stack {
@@ -77,16 +77,7 @@ impl Stack {
         let bucket = format!("{}-logs", o.name);
         let quiet_bucket = format!("{}-quiet", o.name);
         for b in [&bucket, &quiet_bucket] {
-            s3.create_bucket()
-                .bucket(b)
-                .create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
+            create_bucket(&s3, b).await;
         }
         let dlq_url = sqs
             .create_queue()

@@ -75,6 +75,20 @@ impl Moto {
     }
 }
 
+/// Creates a bucket in eu-west-1 (moto, like S3, wants the location constraint outside us-east-1).
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

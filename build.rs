@@ -5,16 +5,21 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn embed(dir: &str, name: &str, out: &mut String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The manifest directory of this run, not of the build that compiled this script: clones in
+    // other directories sharing a target directory reuse the compiled build script.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let root = Path::new(&manifest).join(dir);
+    let mut files: Vec<_> = match std::fs::read_dir(&root) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect(),
+        Err(e) => panic!("reading {}: {e}", root.display()),
+    };
+    if files.is_empty() {
+        panic!("{} holds no .sql file", root.display());
+    }
     files.sort();
     let _ = writeln!(
         out,

@@ -1,6 +1,7 @@
 //! `/healthz` (the process is alive) and `/readyz` (the queue was reachable at
 //! the last receive and the last export succeeded, or none was attempted yet;
-//! not ready while draining). Nothing else is served.
+//! not ready while draining) and `/metrics` (the last export, for Prometheus).
+//! Nothing else is served.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,7 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
+
+use crate::export::Scrape;
 
 /// What readiness depends on, updated by the daemon's tasks.
 #[derive(Debug)]
@@ -65,8 +69,25 @@ impl Health {
     }
 }
 
-async fn readyz(State(health): State<Arc<Health>>) -> (StatusCode, String) {
-    match health.readiness() {
+/// What the handlers read.
+#[derive(Clone)]
+struct Served {
+    health: Arc<Health>,
+    scrape: Arc<Scrape>,
+}
+
+async fn metrics(State(served): State<Served>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        served.scrape.render(),
+    )
+}
+
+async fn readyz(State(served): State<Served>) -> (StatusCode, String) {
+    match served.health.readiness() {
         Ok(()) => (StatusCode::OK, "ready\n".into()),
         Err(why) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -79,12 +100,14 @@ async fn readyz(State(health): State<Arc<Health>>) -> (StatusCode, String) {
 pub async fn bind(
     addr: SocketAddr,
     health: Arc<Health>,
+    scrape: Arc<Scrape>,
 ) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .with_state(health);
+        .route("/metrics", get(metrics))
+        .with_state(Served { health, scrape });
     Ok((local, async move { axum::serve(listener, app).await }))
 }

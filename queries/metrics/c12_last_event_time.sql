@@ -1,6 +1,7 @@
 -- metric: trailflow.cloudtrail.last_event.time
 -- instrument: gauge
 -- unit: s
+-- aggregate: max
 -- description: Unix time of the newest CloudTrail event seen per account and region; `time() - trailflow_cloudtrail_last_event_time_seconds` is the delivery gap.
 -- table: cloudtrail
 -- value: unix_seconds

@@ -13,6 +13,7 @@ pub mod selfmetrics;
 pub mod tracker;
 pub mod worker;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::config::{Config, LedgerConfig, SourceConfig};
 use crate::decode::DecodeOptions;
 use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
-use crate::export::{ExportError, from_config};
+use crate::export::{ExportError, Scrape, from_config};
 use crate::health::Health;
 use crate::ledger::{DynamoLedger, Ledger, LedgerError, LocalLedger, MemoryLedger};
 use crate::metrics::SeriesSet;
@@ -141,9 +142,11 @@ pub async fn run(
         max_age: Duration::from_secs(config.engine.window_max_age_secs),
     });
     let ledger = open_ledger(&config.ledger).await?;
-    let sink = from_config(&config.export)?;
     let health = Arc::new(Health::default());
     let owner = instance_id(&config);
+    let scrape = Arc::new(Scrape::default());
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let sink = from_config(&config.export, &env, &owner, scrape.clone())?;
     let d = &config.daemon;
 
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
@@ -174,13 +177,12 @@ pub async fn run(
                 addr: d.health_listen.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
             })?;
-        let (local, server) =
-            crate::health::bind(addr, health.clone())
-                .await
-                .map_err(|source| AppError::Health {
-                    addr: d.health_listen.clone(),
-                    source,
-                })?;
+        let (local, server) = crate::health::bind(addr, health.clone(), scrape.clone())
+            .await
+            .map_err(|source| AppError::Health {
+                addr: d.health_listen.clone(),
+                source,
+            })?;
         tracing::info!(%local, "health endpoints listening");
         tokio::spawn(async move {
             if let Err(e) = server.await {

@@ -159,6 +159,46 @@ pub enum ExportConfig {
         /// The file.
         path: PathBuf,
     },
+    /// Send every export to an OpenTelemetry collector (OTLP over gRPC or HTTP/protobuf).
+    /// Fields left out are taken from the standard `OTEL_EXPORTER_OTLP_*` variables.
+    Otlp(Box<OtlpConfig>),
+    /// Serve the series on `/metrics` of the health server for Prometheus to scrape.
+    Prometheus {
+        /// Delete a window's messages only once a scrape has served it (exact); otherwise as
+        /// soon as it is published (a crash loses up to one scrape interval of counts).
+        #[serde(default = "default_true")]
+        wait_for_scrape: bool,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// OTLP export settings; each unset field falls back to its `OTEL_EXPORTER_OTLP_*` variable, then to the default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtlpConfig {
+    /// `grpc` (default, port 4317) or `http/protobuf` (port 4318).
+    pub protocol: Option<String>,
+    /// Collector URL; `https://` turns TLS on. For HTTP, `/v1/metrics` is appended unless present.
+    pub endpoint: Option<String>,
+    /// Extra request headers (e.g. an authorization token).
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// How long one export may take, in seconds (default 10).
+    pub timeout_secs: Option<u64>,
+    /// `gzip` or `none` (default).
+    pub compression: Option<String>,
+    /// `cumulative` (default, what Prometheus expects) or `delta`.
+    pub temporality: Option<String>,
+    /// PEM file of the CA that signed the collector's certificate (in addition to the system roots).
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate and key, for mutual TLS.
+    pub client_cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub client_key_file: Option<PathBuf>,
+    /// Resource attributes added to (and overriding) the defaults and `OTEL_RESOURCE_ATTRIBUTES`.
+    pub resource_attributes: std::collections::BTreeMap<String, String>,
 }
 
 fn default_console_format() -> String {

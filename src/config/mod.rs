@@ -6,7 +6,7 @@
 mod daemon;
 
 pub use daemon::{
-    DaemonConfig, DirectoryConfig, ExportConfig, LedgerConfig, SourceConfig, SqsConfig,
+    DaemonConfig, DirectoryConfig, ExportConfig, LedgerConfig, OtlpConfig, SourceConfig, SqsConfig,
 };
 
 use std::path::{Path, PathBuf};

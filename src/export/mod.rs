@@ -5,11 +5,18 @@
 
 mod console;
 mod file;
+pub mod otlp;
+pub mod scrape;
 
 use async_trait::async_trait;
 
 pub use console::ConsoleSink;
 pub use file::FileSink;
+pub use otlp::OtlpSink;
+pub use scrape::{PrometheusSink, Published, Scrape};
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::ExportConfig;
 use crate::metrics::SeriesSet;
@@ -31,10 +38,21 @@ pub trait Sink: Send + Sync {
     async fn export(&self, series: &SeriesSet) -> Result<(), ExportError>;
 }
 
-/// The sink a configuration names.
-pub fn from_config(config: &ExportConfig) -> Result<Box<dyn Sink>, ExportError> {
-    Ok(match config {
+/// The sink a configuration names. Every sink also publishes what it exported on
+/// `scrape` (`/metrics`); `env` holds the `OTEL_*` variables, `instance_id` names the replica.
+pub fn from_config(
+    config: &ExportConfig,
+    env: &HashMap<String, String>,
+    instance_id: &str,
+    scrape: Arc<Scrape>,
+) -> Result<Box<dyn Sink>, ExportError> {
+    let inner: Box<dyn Sink> = match config {
         ExportConfig::Console { format } => Box::new(ConsoleSink::new(format)?),
         ExportConfig::File { path } => Box::new(FileSink::new(path.clone())),
-    })
+        ExportConfig::Otlp(otlp) => Box::new(OtlpSink::new(otlp, env, instance_id)?),
+        ExportConfig::Prometheus { wait_for_scrape } => {
+            return Ok(Box::new(PrometheusSink::new(scrape, *wait_for_scrape)));
+        }
+    };
+    Ok(Box::new(Published::new(inner, scrape)))
 }

@@ -85,6 +85,8 @@ pub struct MetricQuery {
     pub value: String,
     /// The result columns that are labels, in order.
     pub labels: Vec<String>,
+    /// For gauges: keep the largest value seen (`-- aggregate: max`, for timestamps) instead of the latest.
+    pub keep_max: bool,
     /// The runbook line(s) the metric serves.
     pub serves: String,
     /// The SQL text (header included).
@@ -155,6 +157,15 @@ impl MetricQuery {
         {
             return Err(err(format!("`{bad}` is unbounded and may not be a label")));
         }
+        let keep_max = match fields.get("aggregate").map(String::as_str) {
+            None | Some("last") => false,
+            Some("max") if instrument == Instrument::Gauge => true,
+            Some(other) => {
+                return Err(err(format!(
+                    "aggregate `{other}` is not `last` or `max` (gauges only)"
+                )));
+            }
+        };
         let name = get("metric")?;
         if !name.starts_with("trailflow.")
             || !name
@@ -174,6 +185,7 @@ impl MetricQuery {
             table,
             value: get("value")?,
             labels,
+            keep_max,
             serves: fields.get("serves").cloned().unwrap_or_default(),
             sql: sql.to_string(),
         })
@@ -181,30 +193,8 @@ impl MetricQuery {
 
     /// The name Prometheus gives this metric after OTLP translation (units as suffixes, `_total` for counters).
     pub fn prometheus_name(&self) -> String {
-        prometheus_name(&self.name, &self.unit, self.instrument)
+        super::prometheus::metric_name(self)
     }
-}
-
-/// OpenTelemetry-to-Prometheus name translation: dots become underscores, the
-/// unit becomes a suffix (annotations in braces are dropped) and counters end in `_total`.
-pub fn prometheus_name(name: &str, unit: &str, instrument: Instrument) -> String {
-    let mut out = name.replace(['.', '-'], "_");
-    let suffix = match unit {
-        "s" => "seconds",
-        "ms" => "milliseconds",
-        "By" => "bytes",
-        "1" => "ratio",
-        u if u.starts_with('{') => "",
-        u => u,
-    };
-    if !suffix.is_empty() && !out.ends_with(&format!("_{suffix}")) {
-        out.push('_');
-        out.push_str(suffix);
-    }
-    if instrument == Instrument::Counter {
-        out.push_str("_total");
-    }
-    out
 }
 
 /// Every metric, each with the queries that feed it.
@@ -254,7 +244,7 @@ Every metric trailflow computes, generated from the headers of the saved queries
 `queries/metrics/` (`TRAILFLOW_UPDATE_DOCS=1 cargo test --test docs` regenerates it; a test fails
 when it is stale). Each query runs once per window over the tables of [schema.md](schema.md);
 counters add up what each window counted, histograms record a value per row, gauges keep the
-largest value seen. The Prometheus name is what the OTLP-to-Prometheus translation (or trailflow's
+latest value (or the largest, for timestamps). The Prometheus name is what the OTLP-to-Prometheus translation (or trailflow's
 own `/metrics`) exposes. Label values are bounded: IP addresses, session names and request ids are
 never labels, and each metric keeps at most `engine.series_limit` label sets (default 2,000); the
 rest are folded into one series labelled `otel_metric_overflow=\"true\"`.
@@ -336,26 +326,6 @@ mod tests {
         let e =
             MetricQuery::parse("bad.sql", &GOOD.replace("-- table: cloudtrail\n", "")).unwrap_err();
         assert!(e.to_string().contains("table"), "{e}");
-    }
-
-    #[test]
-    fn prometheus_names_follow_the_otlp_translation() {
-        assert_eq!(
-            prometheus_name("trailflow.ecr.pull.duration", "s", Instrument::Histogram),
-            "trailflow_ecr_pull_duration_seconds"
-        );
-        assert_eq!(
-            prometheus_name("trailflow.object.size", "By", Instrument::Counter),
-            "trailflow_object_size_bytes_total"
-        );
-        assert_eq!(
-            prometheus_name(
-                "trailflow.sts.assume_role.calls",
-                "{call}",
-                Instrument::Counter
-            ),
-            "trailflow_sts_assume_role_calls_total"
-        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod daemon;
+pub mod prometheus;
 pub mod render;
 pub mod series;
 

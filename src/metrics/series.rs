@@ -14,7 +14,7 @@ use super::{Histogram, MetricPoint, PointValue};
 pub enum Aggregate {
     /// Sum of counter deltas.
     Counter(f64),
-    /// Largest value reported (trailflow's gauges are timestamps: the newest wins).
+    /// The latest value reported, or the largest for `-- aggregate: max` gauges (timestamps).
     Gauge(f64),
     /// Merged histogram.
     Histogram(Histogram),
@@ -87,6 +87,7 @@ impl SeriesSet {
             return;
         };
         let instrument = metric.instrument;
+        let keep_max = metric.keep_max;
         let known = &mut self.label_sets[point.metric];
         let key = if known.contains(&point.labels) {
             SeriesKey {
@@ -117,7 +118,11 @@ impl SeriesSet {
         match (entry, point.value) {
             (Aggregate::Counter(total), PointValue::Number(v)) => *total += v,
             (Aggregate::Gauge(last), PointValue::Number(v)) => {
-                *last = if last.is_nan() { v } else { last.max(v) }
+                *last = if last.is_nan() || !keep_max {
+                    v
+                } else {
+                    last.max(v)
+                }
             }
             (Aggregate::Histogram(h), PointValue::Histogram(other)) => h.merge(&other),
             (Aggregate::Histogram(h), PointValue::Number(v)) => h.record(v),
@@ -196,7 +201,8 @@ mod tests {
         Catalog::new(vec![
             q("trailflow.a", "counter"),
             q("trailflow.b", "histogram"),
-            q("trailflow.c", "gauge"),
+            q("trailflow.c", "gauge\n-- aggregate: max"),
+            q("trailflow.d", "gauge"),
         ])
         .unwrap()
     }
@@ -219,9 +225,16 @@ mod tests {
             point(1, "r", 100.0),
             point(2, "r", 5.0),
             point(2, "r", 4.0),
+            point(3, "r", 5.0),
+            point(3, "r", 4.0),
         ]);
         let all = s.series();
-        assert_eq!(all.len(), 3);
+        assert_eq!(all.len(), 4);
+        assert_eq!(
+            all[3].value,
+            &Aggregate::Gauge(4.0),
+            "a depth gauge keeps the latest"
+        );
         assert_eq!(all[0].value, &Aggregate::Counter(5.0));
         assert!(matches!(all[1].value, Aggregate::Histogram(h) if h.count == 2 && h.sum == 101.0));
         assert_eq!(

@@ -7,6 +7,7 @@
 
 pub mod coordinator;
 pub mod decode_pool;
+mod depth;
 pub mod heartbeat;
 pub mod receive;
 pub mod selfmetrics;
@@ -242,6 +243,15 @@ pub async fn run(
             1
         }
         (SourceConfig::Sqs(sqs), Some(queue)) => {
+            if sqs.depth_interval_secs > 0 {
+                tokio::spawn(depth::poll(
+                    SqsQueue::new(SqsQueue::client_from_env().await, &sqs.queue_url, 0),
+                    sqs.dead_letter_queue_url.clone(),
+                    Duration::from_secs(sqs.depth_interval_secs),
+                    metrics.clone(),
+                    stop.clone(),
+                ));
+            }
             for _ in 0..sqs.receivers {
                 tokio::spawn(receive::sqs(receive::ReceiverContext {
                     queue: queue.clone(),

@@ -7,6 +7,28 @@ use std::sync::{Arc, Mutex};
 
 use crate::metrics::{MetricPoint, MetricQuery, PointValue};
 
+/// Counters exported as zero from the start, with their label values.
+const ZEROS: &[(&str, &[&str])] = &[
+    (
+        "trailflow.pipeline.objects",
+        &[
+            "counted",
+            "duplicate",
+            "busy",
+            "not_found",
+            "access_denied",
+            "fetch_error",
+            "undecodable",
+            "dropped",
+            "ledger_error",
+        ],
+    ),
+    ("trailflow.export.attempts", &["ok", "failed"]),
+    ("trailflow.sqs.visibility_extensions", &["ok", "failed"]),
+    ("trailflow.sqs.redeliveries", &[""]),
+    ("trailflow.ledger.conflicts", &[""]),
+];
+
 /// Collects daemon metric points until the next export takes them.
 #[derive(Debug, Clone)]
 pub struct SelfMetrics {
@@ -22,10 +44,26 @@ impl SelfMetrics {
             .enumerate()
             .map(|(i, m)| (m.name.clone(), i))
             .collect();
-        Self {
+        let this = Self {
             index: Arc::new(index),
             points: Arc::new(Mutex::new(Vec::new())),
+        };
+        // Series with a known, small set of labels start at zero, so that `rate()` and
+        // `increase()` work from the first scrape and a missing series means a missing exporter.
+        for (metric, labels) in ZEROS {
+            for l in *labels {
+                let labels: Vec<&str> = if l.is_empty() { vec![] } else { vec![*l] };
+                this.add(metric, &labels, 0.0);
+            }
         }
+        for kind in crate::schema::LogKind::ALL {
+            this.add(
+                "trailflow.pipeline.record_errors",
+                &[kind.table_name()],
+                0.0,
+            );
+        }
+        this
     }
 
     /// Adds `value` to a counter (or records it into a histogram) with `labels` in header order.

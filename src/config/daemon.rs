@@ -40,6 +40,16 @@ pub struct SqsConfig {
     /// (every third of it) until the message is deleted or given up.
     #[serde(default = "default_visibility_timeout_secs")]
     pub visibility_timeout_secs: i32,
+    /// How often the queue's and its dead-letter queue's depths are read, in seconds (0: never).
+    #[serde(default = "default_depth_interval_secs")]
+    pub depth_interval_secs: u64,
+    /// The dead-letter queue to watch; by default the one the queue's redrive policy names.
+    #[serde(default)]
+    pub dead_letter_queue_url: Option<String>,
+}
+
+fn default_depth_interval_secs() -> u64 {
+    30
 }
 
 fn default_receivers() -> usize {

@@ -82,6 +82,28 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
 -- serves: pipeline · visibility extensions",
     ),
     (
+        "daemon:queue_depth",
+        "-- metric: trailflow.sqs.queue.messages
+-- instrument: gauge
+-- unit: {message}
+-- description: Approximate messages in the notification queue by state (visible: waiting, in_flight: received and not deleted, delayed), read every `depth_interval_secs`.
+-- table: daemon
+-- value: messages
+-- labels: queue, state
+-- serves: pipeline · backlog (also what KEDA scales on)",
+    ),
+    (
+        "daemon:dlq_depth",
+        "-- metric: trailflow.sqs.dlq.messages
+-- instrument: gauge
+-- unit: {message}
+-- description: Approximate messages in the dead-letter queue (from the queue's redrive policy or `dead_letter_queue_url`): notifications trailflow gave up on.
+-- table: daemon
+-- value: messages
+-- labels: queue
+-- serves: pipeline · SQS messages sent to DLQ",
+    ),
+    (
         "daemon:exports",
         "-- metric: trailflow.export.attempts
 -- instrument: counter

@@ -162,6 +162,102 @@ impl Queue for SqsQueue {
     }
 }
 
+/// Approximate message counts of a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depth {
+    /// The queue's name (last part of its URL).
+    pub queue: String,
+    /// Messages waiting to be received.
+    pub visible: i64,
+    /// Messages received and not yet deleted.
+    pub in_flight: i64,
+    /// Messages waiting for their delivery delay.
+    pub delayed: i64,
+}
+
+/// The queue name of a queue URL or ARN (its last `/` or `:` part).
+pub fn queue_name(url_or_arn: &str) -> &str {
+    url_or_arn.rsplit(['/', ':']).next().unwrap_or(url_or_arn)
+}
+
+impl SqsQueue {
+    /// The approximate counts of this queue, and the URL of its dead-letter queue from its
+    /// redrive policy (resolved with `GetQueueUrl`), if it has one.
+    pub async fn depth(&self) -> Result<(Depth, Option<String>), QueueError> {
+        let (depth, redrive) = self.attributes(&self.url, true).await?;
+        let dlq = match redrive.and_then(|r| dead_letter_arn(&r)) {
+            Some(arn) => {
+                // arn:aws:sqs:REGION:ACCOUNT:NAME
+                let parts: Vec<&str> = arn.split(':').collect();
+                let (account, name) = match parts.as_slice() {
+                    [.., account, name] => (account.to_string(), name.to_string()),
+                    _ => return Ok((depth, None)),
+                };
+                let out = self
+                    .client
+                    .get_queue_url()
+                    .queue_name(name)
+                    .queue_owner_aws_account_id(account)
+                    .send()
+                    .await
+                    .map_err(|e| self.error("GetQueueUrl", e))?;
+                out.queue_url
+            }
+            None => None,
+        };
+        Ok((depth, dlq))
+    }
+
+    /// The approximate counts of the queue at `url` (with the same client).
+    pub async fn depth_of(&self, url: &str) -> Result<Depth, QueueError> {
+        Ok(self.attributes(url, false).await?.0)
+    }
+
+    async fn attributes(
+        &self,
+        url: &str,
+        redrive: bool,
+    ) -> Result<(Depth, Option<String>), QueueError> {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let mut call = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(A::ApproximateNumberOfMessages)
+            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+            .attribute_names(A::ApproximateNumberOfMessagesDelayed);
+        if redrive {
+            call = call.attribute_names(A::RedrivePolicy);
+        }
+        let out = call.send().await.map_err(|e| QueueError {
+            operation: "GetQueueAttributes",
+            queue: url.to_string(),
+            message: DisplayErrorContext(e).to_string(),
+        })?;
+        let attrs = out.attributes.unwrap_or_default();
+        let count = |a: A| {
+            attrs
+                .get(&a)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        Ok((
+            Depth {
+                queue: queue_name(url).to_string(),
+                visible: count(A::ApproximateNumberOfMessages),
+                in_flight: count(A::ApproximateNumberOfMessagesNotVisible),
+                delayed: count(A::ApproximateNumberOfMessagesDelayed),
+            },
+            attrs.get(&A::RedrivePolicy).cloned(),
+        ))
+    }
+}
+
+fn dead_letter_arn(redrive_policy: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(redrive_policy).ok()?;
+    v.get("deadLetterTargetArn")?.as_str().map(str::to_string)
+}
+
 /// A failed batch entry as the API reports it: (entry id, code, message).
 type Failed = (String, String, Option<String>);
 

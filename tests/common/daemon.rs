@@ -280,6 +280,9 @@ impl Stack {
             if *k == "TRAILFLOW_LEDGER__KIND" && *v != "local" {
                 cmd.env_remove("TRAILFLOW_LEDGER__PATH");
             }
+            if *k == "TRAILFLOW_EXPORT__KIND" && *v != "file" {
+                cmd.env_remove("TRAILFLOW_EXPORT__PATH");
+            }
         }
         let log = {
             let mut logs = self.logs.lock().unwrap();

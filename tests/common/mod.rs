@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod daemon;
 pub mod engine;
 pub mod moto;
+pub mod otlp;
 
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;

@@ -1,0 +1,140 @@
+//! Real OTLP receivers for the tests: the collector's gRPC service (tonic,
+//! from the generated `opentelemetry-proto` server) and the HTTP/protobuf
+//! endpoint (axum), both on loopback, keeping every request they accepted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
+
+/// Requests a receiver accepted, with the headers of each.
+pub type Received = Arc<Mutex<Vec<(BTreeMap<String, String>, ExportMetricsServiceRequest)>>>;
+
+struct Service {
+    received: Received,
+}
+
+#[tonic::async_trait]
+impl MetricsService for Service {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        let headers = request
+            .metadata()
+            .iter()
+            .filter_map(|kv| match kv {
+                tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
+                    Some((k.to_string(), v.to_str().ok()?.to_string()))
+                }
+                _ => None,
+            })
+            .collect();
+        self.received
+            .lock()
+            .unwrap()
+            .push((headers, request.into_inner()));
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+/// Starts an OTLP/gRPC receiver on a loopback port; returns its port and what it receives.
+pub async fn grpc_receiver() -> (u16, Received) {
+    let port = super::daemon::free_port();
+    let received = Received::default();
+    let service = MetricsServiceServer::new(Service {
+        received: received.clone(),
+    })
+    .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve(addr),
+    );
+    // Wait until it accepts connections.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (port, received)
+}
+
+/// A string attribute's value.
+pub fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(s.as_str()),
+            _ => None,
+        }
+    })
+}
+
+/// Metric names in a request.
+pub fn metric_names(r: &ExportMetricsServiceRequest) -> BTreeSet<String> {
+    r.resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .map(|m| m.name.clone())
+        .collect()
+}
+
+/// Sum of a counter's points (all series), with each point's temporality.
+pub fn counter_sum(r: &ExportMetricsServiceRequest, name: &str) -> (f64, BTreeSet<i32>) {
+    let mut total = 0.0;
+    let mut temporalities = BTreeSet::new();
+    for m in r
+        .resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .filter(|m| m.name == name)
+    {
+        if let Some(metric::Data::Sum(s)) = &m.data {
+            temporalities.insert(s.aggregation_temporality);
+            for p in &s.data_points {
+                total += match p.value {
+                    Some(number_data_point::Value::AsDouble(v)) => v,
+                    Some(number_data_point::Value::AsInt(v)) => v as f64,
+                    None => 0.0,
+                };
+            }
+        }
+    }
+    (total, temporalities)
+}
+
+/// Value of a counter's series with `label=value`.
+pub fn counter_with(r: &ExportMetricsServiceRequest, name: &str, label: &str, value: &str) -> f64 {
+    let mut total = 0.0;
+    for m in r
+        .resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .filter(|m| m.name == name)
+    {
+        if let Some(metric::Data::Sum(s)) = &m.data {
+            for p in s
+                .data_points
+                .iter()
+                .filter(|p| attr(&p.attributes, label) == Some(value))
+            {
+                if let Some(number_data_point::Value::AsDouble(v)) = p.value {
+                    total += v;
+                }
+            }
+        }
+    }
+    total
+}

@@ -23,5 +23,8 @@ fn schema_doc_is_current() {
 #[test]
 fn metric_catalog_doc_is_current() {
     let catalog = trailflow::engine::load_catalog(None).unwrap();
-    check_or_update("docs/metrics.md", &catalog.markdown());
+    let dashboards = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dashboards");
+    let queries = trailflow::metrics::usage::shipped_queries(&dashboards).unwrap();
+    let uses = trailflow::metrics::usage::uses_by_series(&queries);
+    check_or_update("docs/metrics.md", &catalog.markdown(&uses));
 }

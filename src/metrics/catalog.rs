@@ -251,8 +251,9 @@ rest are folded into one series labelled `otel_metric_overflow=\"true\"`.
 ";
 
 impl Catalog {
-    /// The Markdown of `docs/metrics.md`.
-    pub fn markdown(&self) -> String {
+    /// The Markdown of `docs/metrics.md`; `uses` maps Prometheus series names to the dashboard
+    /// panels and alerts that read them (see [`super::usage`]).
+    pub fn markdown(&self, uses: &BTreeMap<String, Vec<String>>) -> String {
         let mut out = String::from(DOC_INTRO);
         out.push_str("\n| Prometheus name | type | unit | labels | serves |\n| --- | --- | --- | --- | --- |\n");
         for m in self.metrics() {
@@ -278,7 +279,7 @@ impl Catalog {
                 .map(|q| format!("`queries/metrics/{}`", q.file))
                 .collect();
             out.push_str(&format!(
-                "\n## {}\n\n{}\n\n- Prometheus: `{}` ({}, unit `{}`)\n- Labels: {}\n- Reads: `{}`, from {}\n- Serves: {}\n",
+                "\n## {}\n\n{}\n\n- Prometheus: `{}` ({}, unit `{}`)\n- Labels: {}\n- Reads: `{}`, from {}\n- Serves: {}\n- Dashboards and alerts: {}\n",
                 m.name,
                 m.description,
                 m.prometheus_name(),
@@ -287,10 +288,43 @@ impl Catalog {
                 if m.labels.is_empty() { "none".to_string() } else { m.labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ") },
                 m.table.map_or("(daemon)", |t| t.table_name()),
                 files.join(", "),
-                m.serves
+                m.serves,
+                used_by(&super::prometheus::series_names(m), uses)
             ));
         }
         out
+    }
+}
+
+/// The dashboard panels and alerts reading any of `names`, as Markdown links (variables left out).
+fn used_by(names: &[String], uses: &BTreeMap<String, Vec<String>>) -> String {
+    let mut alerts: Vec<String> = Vec::new();
+    let mut panels: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for place in names.iter().filter_map(|n| uses.get(n)).flatten() {
+        let (file, what) = place.split_once(": ").unwrap_or((place, ""));
+        if let Some(alert) = what.strip_prefix("alert ") {
+            let link = format!("[{alert}](alerts.md#{})", alert.to_lowercase());
+            if !alerts.contains(&link) {
+                alerts.push(link);
+            }
+        } else if let Some(panel) = what.strip_prefix("panel ") {
+            let list = panels.entry(file).or_default();
+            if !list.contains(&panel) {
+                list.push(panel);
+            }
+        }
+    }
+    let mut parts: Vec<String> = panels
+        .iter()
+        .map(|(file, list)| format!("[{file}](../dashboards/{file}) {}", list.join(", ")))
+        .collect();
+    if !alerts.is_empty() {
+        parts.push(format!("alerts {}", alerts.join(", ")));
+    }
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join("; ")
     }
 }
 

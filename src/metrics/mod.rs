@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod prometheus;
 pub mod render;
 pub mod series;
+pub mod usage;
 
 pub use catalog::{Catalog, Instrument, MetricQuery};
 pub use series::{Series, SeriesSet};

@@ -12,6 +12,7 @@ applied only to metrics that carry the label.
 """
 
 import json
+import re
 import pathlib
 import sys
 
@@ -62,8 +63,18 @@ VARIABLES = [
 ]
 
 
+INCREASE = re.compile(r"increase\((trailflow_[a-z0-9_]+(?:\{[^}]*\})?)\[([^\]]+)\]\)")
+
+
+def counted(expr):
+    """`increase(x[W])` -> `((x unless x offset W) or increase(x[W]))`: a label set seen for the
+    first time arrives with its count already in it, which increase() alone reads as 0."""
+    return INCREASE.sub(lambda m: f"(({m[1]} unless {m[1]} offset {m[2]}) or increase({m[1]}[{m[2]}]))", expr)
+
+
 def ts(title, exprs, unit="short", description="", stack=False, kind="timeseries"):
     """A panel; exprs is a list of (expr, legend)."""
+    exprs = [(counted(e), legend) for e, legend in exprs]
     panel = {
         "type": kind,
         "title": title,
@@ -190,7 +201,7 @@ CONTROLLERS = dashboard(
         ts("ECR pull duration p90 by AZ", [(f'histogram_quantile(0.9, sum by (le, az) (rate(trailflow_ecr_pull_duration_seconds_bucket{R})))', "{{az}}")], "s", "C8: slow image pulls per availability zone."),
         ts("Route 53 changes by zone and outcome", [(f'sum by (hosted_zone_id, caller_role, outcome) (increase(trailflow_route53_changes_total{{{role("caller_role")}}}[1h]))', "{{hosted_zone_id}} {{caller_role}} {{outcome}}")], "short", "C9: ExternalDNS."),
         ts("Load Balancer Controller calls", [(f'sum by (event_name, outcome) (rate(trailflow_lb_controller_calls_total{{{role("caller_role")}}}{R}))', "{{event_name}} {{outcome}}")], "reqps", "C10"),
-        ts("Load Balancer Controller errors", [(f'sum by (event_name, error_code) (rate(trailflow_lb_controller_calls_total{{outcome="failure",{role("caller_role")}}}{R}))', "{{event_name}} {{error_code}}")], "reqps", "C10"),
+        ts("Load Balancer Controller errors", [(f'sum by (event_name, error_code) (rate(trailflow_lb_controller_calls_total{{outcome!="success",{role("caller_role")}}}{R}))', "{{event_name}} {{error_code}}")], "reqps", "C10"),
         ts("Autoscaler actions by group", [(f'sum by (asg_name, event_name, outcome) (increase(trailflow_autoscaling_actions_total{{{role("caller_role")}}}[1h]))', "{{asg_name}} {{event_name}} {{outcome}}")], "short", "C11"),
     ],
 )
@@ -207,7 +218,7 @@ AUDIT = dashboard(
         ts("Delivery gap by account and region", [(f'time() - trailflow_cloudtrail_last_event_time_seconds{{{ACCOUNT},{REGION}}}', "{{account}} {{region}}")], "s", "C12: time since the newest event seen; a growing line means logs stopped arriving."),
         ts("Trail changes", [(f'sum by (account, region, event_name, outcome) (increase(trailflow_cloudtrail_trail_changes_total{{{ACCOUNT},{REGION}}}[1h]))', "{{account}} {{region}} {{event_name}} {{outcome}}")], "short", "C12"),
         ts("Insights by type", [(f'sum by (insight_type, event_name, state) (increase(trailflow_cloudtrail_insights_total{{{ACCOUNT},{REGION}}}[1h]))', "{{insight_type}} {{event_name}} {{state}}")], "short", "C12"),
-        table("Risky changes (24h)", f'sum by (account, event_name, target, outcome) (increase(trailflow_risky_changes_total{{{ACCOUNT}}}[24h])) > 0', "C13: security groups opened to the world, OIDC providers deleted, access entries and trust policies changed."),
+        table("Risky changes (24h)", f'sum by (account, event_name, target, outcome) (increase(trailflow_risky_changes_total{{{ACCOUNT}}}[24h]))', "C13: security groups opened to the world, OIDC providers deleted, access entries and trust policies changed."),
     ],
 )
 

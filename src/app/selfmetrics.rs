@@ -56,6 +56,10 @@ impl SelfMetrics {
                 this.add(metric, &labels, 0.0);
             }
         }
+        // Overflow per query metric: zero says "within its limit".
+        for m in metrics.iter().filter(|m| m.table.is_some()) {
+            this.add("trailflow.series.overflow", &[&m.name], 0.0);
+        }
         for kind in crate::schema::LogKind::ALL {
             this.add(
                 "trailflow.pipeline.record_errors",

@@ -103,6 +103,9 @@ impl Prometheus {
     }
 }
 
+/// An alert, the labels it groups by, and the label values it must return.
+type Expectation = (&'static str, Vec<&'static str>, BTreeSet<Vec<String>>);
+
 /// One series of `trailflow replay -o ndjson`: Prometheus name, labels, value.
 type Row = (String, BTreeMap<String, String>, f64);
 
@@ -285,7 +288,7 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
         .as_secs_f64();
     let none = BTreeSet::new;
     let dlq_name = stack.dlq_url.rsplit('/').next().unwrap().to_string();
-    let expected: Vec<(&str, Vec<&str>, BTreeSet<Vec<String>>)> = vec![
+    let expected: Vec<Expectation> = vec![
         (
             "IRSAAudienceMismatch",
             vec!["role_arn", "oidc_provider"],

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and one module per command.
 
 pub mod decode;
+pub mod healthcheck;
 pub use crate::source::directory as inputs;
 pub mod output;
 pub mod query;
@@ -43,6 +44,8 @@ pub enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Exit 0 when the local health endpoint answers 200 (a container HEALTHCHECK without curl).
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Arguments of `trailflow run`.

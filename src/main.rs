@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<ExitCode> {
             run::config(command, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Healthcheck(args) => match trailflow::cli::healthcheck::status(&args) {
+        Command::Healthcheck(args) => match trailflow::cli::healthcheck::status(args) {
             Ok(200) => Ok(ExitCode::SUCCESS),
             Ok(code) => {
                 eprintln!("{}{}: HTTP {code}", args.addr, args.path);

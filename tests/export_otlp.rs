@@ -263,17 +263,7 @@ async fn prometheus_sink_serves_valid_exposition_and_waits_for_the_scrape() {
         child.try_wait().unwrap().is_none(),
         "exited without a scrape"
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let text = loop {
-        if let Some((200, body)) = http_get(port, "/metrics")
-            && body.contains("trailflow_records_total")
-        {
-            break body;
-        }
-        assert!(Instant::now() < deadline, "no metrics served");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    // The container HEALTHCHECK: 0 for /healthz, 1 for a path that is not served.
+    // While it waits for its scrape: the container HEALTHCHECK: 0 for /healthz, 1 for a path that is not served.
     let healthcheck = |path: &str| {
         Command::new(env!("CARGO_BIN_EXE_trailflow"))
             .args(["healthcheck", "--addr", &listen, "--path", path])
@@ -284,6 +274,16 @@ async fn prometheus_sink_serves_valid_exposition_and_waits_for_the_scrape() {
     };
     assert_eq!(healthcheck("/healthz"), Some(0));
     assert_eq!(healthcheck("/nope"), Some(1));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        if let Some((200, body)) = http_get(port, "/metrics")
+            && body.contains("trailflow_records_total")
+        {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no metrics served");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "still waiting after a scrape");

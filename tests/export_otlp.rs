@@ -133,8 +133,9 @@ async fn otlp_grpc_receives_every_catalog_metric_from_the_sqs_daemon() {
     assert!(counter_sum(&last, "trailflow.series.overflow").0 > 0.0);
 }
 
-/// An OTLP/HTTP endpoint that answers 503 to the first `failures` requests, then accepts.
-async fn http_receiver(failures: usize) -> (u16, Received) {
+/// An OTLP/HTTP endpoint that answers 503 to the first `failures` requests, takes 3 s over the
+/// next `slow` ones, then accepts.
+async fn http_receiver(failures: usize, slow: usize) -> (u16, Received) {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, StatusCode};
     let received = Received::default();
@@ -157,6 +158,9 @@ async fn http_receiver(failures: usize) -> (u16, Received) {
                     };
                     if n <= failures {
                         return (StatusCode::SERVICE_UNAVAILABLE, b"busy".to_vec());
+                    }
+                    if n <= failures + slow {
+                        tokio::time::sleep(Duration::from_secs(3)).await;
                     }
                     assert_eq!(headers["content-type"], "application/x-protobuf");
                     let body = if headers.get("content-encoding").is_some_and(|e| e == "gzip") {
@@ -206,7 +210,7 @@ fn directory_daemon(extra: &[(&str, &str)]) -> std::process::Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_http_failures_are_retried_counted_and_nothing_is_lost() {
-    let (port, received) = http_receiver(2).await;
+    let (port, received) = http_receiver(2, 0).await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let mut child = directory_daemon(&[
         ("TRAILFLOW_EXPORT__KIND", "otlp"),
@@ -341,4 +345,116 @@ fn promtool_check_metrics(text: &str) {
     );
     // promtool exits non-zero on lint problems as well as on parse errors.
     assert!(out.status.success(), "promtool check metrics:\n{report}");
+}
+
+/// Runs the one-shot directory daemon to completion.
+async fn run_to_end(extra: &[(&str, &str)]) {
+    let mut child = directory_daemon(extra);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the one-shot daemon did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_grpc_over_mutual_tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    if common::otlp::certificates(dir.path()).is_none() {
+        return;
+    }
+    let (port, received) = common::otlp::grpc_tls_receiver(dir.path()).await;
+    let endpoint = format!("https://localhost:{port}");
+    let pem = |f: &str| dir.path().join(f).display().to_string();
+    run_to_end(&[
+        ("TRAILFLOW_EXPORT__KIND", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", &pem("ca.pem")),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", &pem("client.pem")),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", &pem("client.key")),
+    ])
+    .await;
+    let last = received
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("an export over TLS");
+    let truth = records(&replay_totals(&samples_dir()));
+    assert_eq!(counter_sum(&last.1, "trailflow.records").0, truth);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_tls_without_the_client_certificate_is_refused_and_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    if common::otlp::certificates(dir.path()).is_none() {
+        return;
+    }
+    let (port, received) = common::otlp::grpc_tls_receiver(dir.path()).await;
+    let endpoint = format!("https://localhost:{port}");
+    let ca = dir.path().join("ca.pem").display().to_string();
+    let mut child = directory_daemon(&[
+        ("TRAILFLOW_EXPORT__KIND", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", &ca),
+    ]);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a refused export must not let the one-shot daemon finish"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(received.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_temporality_sends_changes_that_add_up_to_the_totals() {
+    let (port, received) = grpc_receiver().await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    run_to_end(&[
+        ("TRAILFLOW_EXPORT__KIND", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"),
+        // Several windows, hence several exports.
+        ("TRAILFLOW_ENGINE__WINDOW_MAX_ROWS", "10"),
+        ("TRAILFLOW_DAEMON__EXPORT_INTERVAL_MS", "0"),
+    ])
+    .await;
+    let all = received.lock().unwrap().clone();
+    assert!(all.len() >= 2, "{} exports", all.len());
+    let mut total = 0.0;
+    for (_, r) in &all {
+        let (sum, temporalities) = counter_sum(r, "trailflow.records");
+        assert!(temporalities.is_empty() || temporalities == BTreeSet::from([1]));
+        total += sum;
+    }
+    assert_eq!(total, records(&replay_totals(&samples_dir())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_that_times_out_is_counted_and_retried() {
+    let (port, received) = http_receiver(0, 1).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    run_to_end(&[
+        ("TRAILFLOW_EXPORT__KIND", "otlp"),
+        ("TRAILFLOW_EXPORT__PROTOCOL", "http/protobuf"),
+        ("TRAILFLOW_EXPORT__ENDPOINT", &endpoint),
+        ("TRAILFLOW_EXPORT__TIMEOUT_SECS", "1"),
+    ])
+    .await;
+    let all = received.lock().unwrap().clone();
+    let (_, last) = all.last().expect("an accepted export");
+    assert!(counter_with(last, "trailflow.export.attempts", "outcome", "failed") >= 1.0);
+    assert_eq!(
+        counter_sum(last, "trailflow.records").0,
+        records(&replay_totals(&samples_dir()))
+    );
 }

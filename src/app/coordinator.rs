@@ -353,10 +353,12 @@ impl Coordinator {
         }
     }
 
-    /// Closes the open window now (drain).
+    /// Closes the open window now (drain); exports unless a failed export is waiting for its retry.
     pub async fn flush(&mut self) {
         if let Some(window) = self.p.windower.flush() {
             self.close(window, true).await;
+        } else if self.retry_at.is_some() {
+            // The retry timer exports; exporting here too would ignore the backoff.
         } else if !self.pending.is_empty()
             || !self.self_points.is_empty()
             || !self.p.metrics.is_empty()

@@ -138,3 +138,114 @@ pub fn counter_with(r: &ExportMetricsServiceRequest, name: &str, label: &str, va
     }
     total
 }
+
+/// A private CA, a server certificate for `localhost`/127.0.0.1 and a client certificate,
+/// made with the `openssl` command line (PEM files in `dir`): ca.pem, server.pem, server.key,
+/// client.pem, client.key. `None` without openssl outside CI.
+pub fn certificates(dir: &std::path::Path) -> Option<()> {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output();
+        match out {
+            Ok(out) => {
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                Some(())
+            }
+            Err(e) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "openssl missing under CI: {e}"
+                );
+                None
+            }
+        }
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=trailflow-test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ])?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .ok()?;
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").ok()?;
+    for who in ["server", "client"] {
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            &format!("/CN={who}"),
+            "-keyout",
+            &format!("{who}.key"),
+            "-out",
+            &format!("{who}.csr"),
+        ])?;
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &format!("{who}.ext"),
+            "-out",
+            &format!("{who}.pem"),
+        ])?;
+    }
+    Some(())
+}
+
+/// Starts an OTLP/gRPC receiver with TLS that requires a client certificate signed by `ca.pem`.
+pub async fn grpc_tls_receiver(dir: &std::path::Path) -> (u16, Received) {
+    use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    let tls = ServerTlsConfig::new()
+        .identity(Identity::from_pem(read("server.pem"), read("server.key")))
+        .client_ca_root(Certificate::from_pem(read("ca.pem")));
+    let port = super::daemon::free_port();
+    let received = Received::default();
+    let service = MetricsServiceServer::new(Service {
+        received: received.clone(),
+    });
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .tls_config(tls)
+            .unwrap()
+            .add_service(service)
+            .serve(addr),
+    );
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (port, received)
+}

@@ -68,7 +68,15 @@ impl Transport {
                 client
                     .export(req)
                     .await
-                    .map_err(|status| format!("gRPC {:?}: {}", status.code(), status.message()))?
+                    .map_err(|status| {
+                        let mut message = format!("gRPC {:?}: {}", status.code(), status.message());
+                        let mut source = std::error::Error::source(&status);
+                        while let Some(s) = source {
+                            message.push_str(&format!(": {s}"));
+                            source = s.source();
+                        }
+                        message
+                    })?
                     .into_inner()
             }
             Transport::Http {

@@ -71,7 +71,18 @@ impl Prometheus {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        Some(Prometheus { child, port, log })
+        let prometheus = Prometheus { child, port, log };
+        // Queries answer 503 until the TSDB is open.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !matches!(http_get(port, "/-/ready"), Some((200, _))) {
+            assert!(
+                Instant::now() < deadline,
+                "Prometheus not ready:\n{}",
+                std::fs::read_to_string(&prometheus.log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(prometheus)
     }
 
     /// An instant query's result vector.

@@ -13,13 +13,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
-pub use encode::{Temporality, attribute, data_points, request};
+pub use encode::{Baseline, Temporality, Times, attribute, data_points, request};
 pub use settings::{OtlpSettings, Protocol};
 
 use super::{ExportError, Sink};
 use crate::config::OtlpConfig;
 use crate::metrics::SeriesSet;
-use encode::{Baseline, Times};
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use transport::Transport;
 

@@ -88,6 +88,8 @@ pub struct ContentReader<'a> {
     produced: u64,
     limits: InflateLimits,
     buf: Vec<u8>,
+    /// A stream error met after some output: the output goes out first, the error next.
+    pending: Option<InflateError>,
 }
 
 impl<'a> ContentReader<'a> {
@@ -112,6 +114,7 @@ impl<'a> ContentReader<'a> {
             produced: 0,
             limits,
             buf: Vec::new(),
+            pending: None,
         }
     }
 
@@ -127,6 +130,9 @@ impl<'a> ContentReader<'a> {
 
     /// The next chunk of content, or `None` at the end.
     pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, InflateError> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         match &mut self.inner {
             Inner::Plain(rest) => {
                 if rest.is_empty() {
@@ -159,10 +165,17 @@ impl<'a> ContentReader<'a> {
                         Ok(n) => filled += n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                         Err(source) => {
-                            return Err(InflateError::Corrupt {
+                            let e = InflateError::Corrupt {
                                 produced: self.produced + filled as u64,
                                 source,
-                            });
+                            };
+                            if filled == 0 {
+                                return Err(e);
+                            }
+                            // A truncated or corrupt tail: hand out what came before it (its
+                            // complete records are good), then report the error.
+                            self.pending = Some(e);
+                            break;
                         }
                     }
                 }

@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod engine;
 pub mod moto;
 pub mod otlp;
+pub mod proxy;
 
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;

@@ -48,6 +48,11 @@ impl MetricsService for Service {
 /// Starts an OTLP/gRPC receiver on a loopback port; returns its port and what it receives.
 pub async fn grpc_receiver() -> (u16, Received) {
     let port = super::daemon::free_port();
+    (port, grpc_receiver_on(port).await)
+}
+
+/// Starts an OTLP/gRPC receiver on `port` (e.g. a collector that comes up late).
+pub async fn grpc_receiver_on(port: u16) -> Received {
     let received = Received::default();
     let service = MetricsServiceServer::new(Service {
         received: received.clone(),
@@ -66,7 +71,7 @@ pub async fn grpc_receiver() -> (u16, Received) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    (port, received)
+    received
 }
 
 /// A string attribute's value.

@@ -109,7 +109,7 @@ async fn s3_errors_cut_bodies_and_hung_requests_are_retried_without_loss_or_doub
     }
     assert!(faults.iter().any(|(_, f)| *f == Fault::ResetMidBody));
     assert!(faults.iter().any(|(_, f)| matches!(f, Fault::Stall(_))));
-    let daemon_totals = exported_daemon_totals(&[export.clone()]);
+    let daemon_totals = exported_daemon_totals(std::slice::from_ref(&export));
     let fetch_errors: f64 = daemon_totals
         .iter()
         .filter(|(k, _)| {
@@ -172,7 +172,7 @@ async fn an_sqs_outage_shows_on_readyz_and_loses_nothing() {
     );
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert!(
-        exported_totals(&[export.clone()]).is_empty(),
+        exported_totals(std::slice::from_ref(&export)).is_empty(),
         "nothing can be counted without the queue"
     );
     proxy.set_down(false);

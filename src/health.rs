@@ -1,6 +1,6 @@
 //! `/healthz` (the process is alive) and `/readyz` (the queue was reachable at
-//! the last receive and the last export succeeded, or none was attempted yet;
-//! not ready while draining) and `/metrics` (the last export, for Prometheus).
+//! the last receive, the last export and the last ledger write succeeded, or
+//! none was attempted yet; not ready while draining) and `/metrics` (the last export, for Prometheus).
 //! Nothing else is served.
 
 use std::net::SocketAddr;
@@ -20,6 +20,7 @@ use crate::export::Scrape;
 pub struct Health {
     queue_ok: AtomicBool,
     export_ok: AtomicBool,
+    ledger_ok: AtomicBool,
     draining: AtomicBool,
 }
 
@@ -28,6 +29,7 @@ impl Default for Health {
         Self {
             queue_ok: AtomicBool::new(true),
             export_ok: AtomicBool::new(true),
+            ledger_ok: AtomicBool::new(true),
             draining: AtomicBool::new(false),
         }
     }
@@ -44,6 +46,11 @@ impl Health {
         self.export_ok.store(ok, Ordering::Relaxed);
     }
 
+    /// Records whether the last ledger write (claim or commit) worked.
+    pub fn set_ledger_ok(&self, ok: bool) {
+        self.ledger_ok.store(ok, Ordering::Relaxed);
+    }
+
     /// Marks the process as shutting down.
     pub fn set_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
@@ -57,6 +64,9 @@ impl Health {
         }
         if !self.export_ok.load(Ordering::Relaxed) {
             why.push("last export failed");
+        }
+        if !self.ledger_ok.load(Ordering::Relaxed) {
+            why.push("ledger unavailable");
         }
         if self.draining.load(Ordering::Relaxed) {
             why.push("draining");

@@ -290,3 +290,143 @@ async fn an_absent_collector_holds_the_messages_until_it_appears() {
     stack.wait_drained(Duration::from_secs(30)).await;
     daemon.terminate();
 }
+
+/// A small tmpfs mounted for the test, unmounted on drop (mounting needs root).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(path: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            Some(SmallDisk(path))
+        } else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs as root and must be able to mount a tmpfs"
+            );
+            eprintln!("cannot mount a tmpfs (not root?): disk-full test skipped");
+            None
+        }
+    }
+
+    /// Fills the disk; returns the filler file.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.0.join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 16 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_ledger_disk_holds_the_messages_until_space_returns() {
+    let Some(stack) = Stack::start(StackOptions {
+        name: "faults-disk",
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let Some(disk) = SmallDisk::mount(stack.path("ledger-disk"), "8m") else {
+        return;
+    };
+    let first = sample_objects();
+    let second: Vec<(String, Vec<u8>)> = first
+        .iter()
+        .map(|(k, b)| (format!("later/{k}"), b.clone()))
+        .collect();
+    for (key, bytes) in &first {
+        stack.put(key, bytes).await;
+    }
+    let export = stack.path("export.ndjson");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let ledger = disk.0.join("ledger.redb").display().to_string();
+    let daemon = stack.spawn(
+        &export,
+        &[
+            ("TRAILFLOW_LEDGER__PATH", &ledger),
+            ("TRAILFLOW_DAEMON__HEALTH_LISTEN", &listen),
+        ],
+    );
+    wait_for_totals(
+        &stack,
+        &export,
+        &stack.truth(&first),
+        Duration::from_secs(60),
+    )
+    .await;
+
+    let filler = disk.fill();
+    for (key, bytes) in &second {
+        stack.put(key, bytes).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some((503, body)) = http_get(port, "/readyz")
+            && body.contains("ledger")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz never reported the full ledger disk\n{}",
+            stack.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (visible, in_flight) = stack.depth(&stack.queue_url).await;
+    assert!(
+        visible + in_flight > 0,
+        "messages deleted while the ledger could not record them"
+    );
+    assert_eq!(
+        http_get(port, "/healthz").map(|r| r.0),
+        Some(200),
+        "still alive"
+    );
+
+    std::fs::remove_file(filler).unwrap();
+    // The two batches are counted in different windows, as two replays count them
+    // (a histogram of durations within a window differs from one replay of both).
+    let truth_of = |name: &str, objects: &[(String, Vec<u8>)]| {
+        let dir = stack.path(name);
+        common::daemon::write_objects(&dir, objects);
+        common::daemon::replay_totals(&dir)
+    };
+    let mut want = truth_of("truth-first", &first);
+    for (k, v) in truth_of("truth-second", &second) {
+        let slot = want.entry(k.clone()).or_insert(0.0);
+        *slot = if k.contains("last_event_time") {
+            slot.max(v)
+        } else {
+            *slot + v
+        };
+    }
+    wait_for_totals(&stack, &export, &want, Duration::from_secs(120)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/readyz").map(|r| r.0) != Some(200) {
+        assert!(Instant::now() < deadline, "/readyz did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, logs) = daemon.terminate();
+    assert!(!logs.contains("panicked"), "{logs}");
+}

@@ -189,6 +189,8 @@ impl Coordinator {
         let m = &self.p.metrics;
         match outcome {
             Outcome::Decoded { claim, decoded } => {
+                // It was claimed: the ledger is writable again.
+                self.p.health.set_ledger_ok(true);
                 let kind = decoded
                     .batches
                     .first()
@@ -255,6 +257,7 @@ impl Coordinator {
                 self.tracker.set(handle, ObjState::Failed, None);
             }
             Outcome::Ledger(e) => {
+                self.p.health.set_ledger_ok(false);
                 m.inc("trailflow.pipeline.objects", &["ledger_error"]);
                 tracing::warn!(object, message_id, error = %e, "object not claimed; message left for redrive");
                 self.stats.objects_failed += 1;
@@ -467,6 +470,7 @@ impl Coordinator {
                 .await
             {
                 Ok(conflicts) => {
+                    self.p.health.set_ledger_ok(true);
                     for c in &conflicts {
                         self.p.metrics.inc("trailflow.ledger.conflicts", &[]);
                         tracing::error!(
@@ -477,6 +481,7 @@ impl Coordinator {
                     break;
                 }
                 Err(e) => {
+                    self.p.health.set_ledger_ok(false);
                     attempt += 1;
                     let wait =
                         backoff(attempt, Duration::from_millis(200), Duration::from_secs(10));

@@ -207,6 +207,7 @@ pub async fn run(
         events: events_tx.clone(),
         leases: leases.clone(),
         decoders: decode_pool::DecodePool::per_core().map_err(AppError::Threads)?,
+        health: health.clone(),
     };
     let heartbeat = Heartbeat {
         queue: queue.clone(),

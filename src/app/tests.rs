@@ -70,6 +70,7 @@ async fn rig(lease: Duration) -> Rig {
         events: tx.clone(),
         leases: leases.clone(),
         decoders: super::decode_pool::DecodePool::new(1).unwrap(),
+        health: Arc::new(Health::default()),
     };
     let heartbeat = Heartbeat {
         queue: Some(queue.clone()),

@@ -13,6 +13,7 @@ use super::decode_pool::DecodePool;
 use super::heartbeat::Leases;
 use super::tracker::{DeliveryId, Handle};
 use crate::decode::{DecodeOptions, DecodedObject};
+use crate::health::Health;
 use crate::ledger::{Claim, Ledger, LedgerError, object_key};
 use crate::source::{FetchError, Fetcher, ObjectSpec};
 
@@ -57,6 +58,8 @@ pub struct WorkerContext {
     pub leases: Leases,
     /// Where decoding runs.
     pub decoders: DecodePool,
+    /// Readiness: a failing ledger shows on `/readyz` while claims are retried.
+    pub health: Arc<Health>,
 }
 
 fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
@@ -125,7 +128,36 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     }
 }
 
+/// How long a claim is retried while the ledger fails (full disk, DynamoDB throttling or
+/// outage). Meanwhile the message stays in flight (the heartbeat keeps it invisible) instead of
+/// using up its receive count towards the dead-letter queue, and the in-flight limit stops
+/// receiving: backpressure rather than redrive.
+const CLAIM_PATIENCE: Duration = Duration::from_secs(300);
+
 async fn claim(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Result<(), Outcome> {
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match claim_once(ctx, delivery, key).await {
+            Err(Outcome::Ledger(e)) if started.elapsed() < CLAIM_PATIENCE => {
+                ctx.health.set_ledger_ok(false);
+                attempt += 1;
+                let wait = crate::source::fetch::backoff(
+                    attempt,
+                    Duration::from_millis(200),
+                    Duration::from_secs(10),
+                );
+                if attempt == 1 || attempt % 10 == 0 {
+                    tracing::warn!(object = key, error = %e, attempt, ?wait, "ledger claim failed; retrying");
+                }
+                tokio::time::sleep(wait).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn claim_once(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Result<(), Outcome> {
     match ctx.ledger.claim(key, &ctx.owner, ctx.lease).await {
         Ok(Claim::Claimed) => {
             // Renewed from now on: a slow download or decode must not let the lease lapse.

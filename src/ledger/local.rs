@@ -19,7 +19,11 @@ const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
 /// A ledger in a redb file.
 #[derive(Clone)]
 pub struct LocalLedger {
-    db: Arc<Database>,
+    path: Arc<std::path::PathBuf>,
+    /// `None` after an I/O error poisoned the database, until the next write reopens it.
+    /// Every operation writes and redb runs one write at a time, so the mutex costs nothing
+    /// and guarantees nobody holds the database while it is closed and reopened.
+    db: Arc<std::sync::Mutex<Option<Database>>>,
 }
 
 impl std::fmt::Debug for LocalLedger {
@@ -44,12 +48,11 @@ impl LocalLedger {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| err("open", &name, e))?;
         }
-        // redb's default cache is sized for databases much larger than a ledger.
-        let db = Database::builder()
-            .set_cache_size(32 << 20)
-            .create(path)
-            .map_err(|e| err("open", &name, e))?;
-        let ledger = LocalLedger { db: Arc::new(db) };
+        let db = create(path).map_err(|e| err("open", &name, e))?;
+        let ledger = LocalLedger {
+            path: Arc::new(path.to_path_buf()),
+            db: Arc::new(std::sync::Mutex::new(Some(db))),
+        };
         ledger.write("open", &name, |_| Ok(()))?;
         ledger.expire()?;
         Ok(ledger)
@@ -73,8 +76,20 @@ impl LocalLedger {
     ) -> Result<T, LedgerError> {
         // Only what must survive a crash is synced: done records (and expiry, which only removes).
         let durable = matches!(operation, "commit" | "open" | "expire");
+        let mut slot = self
+            .db
+            .lock()
+            .map_err(|_| err(operation, object, "ledger lock poisoned"))?;
+        let db = match slot.take() {
+            Some(db) => db,
+            None => {
+                let db = create(&self.path).map_err(|e| err(operation, object, e))?;
+                tracing::info!(path = %self.path.display(), "ledger database reopened after an I/O error");
+                db
+            }
+        };
         let run = || -> Result<T, redb::Error> {
-            let mut txn = self.db.begin_write()?;
+            let mut txn = db.begin_write()?;
             if !durable {
                 txn.set_durability(Durability::None)?;
             }
@@ -85,7 +100,14 @@ impl LocalLedger {
             txn.commit()?;
             Ok(out)
         };
-        run().map_err(|e| err(operation, object, e))
+        let result = run();
+        match &result {
+            // redb refuses every write after an I/O error (a full disk, say) until the database
+            // is reopened: close it here, reopen on the next write.
+            Err(redb::Error::PreviousIo | redb::Error::Io(_)) => drop(db),
+            _ => *slot = Some(db),
+        }
+        result.map_err(|e| err(operation, object, e))
     }
 
     /// Runs a write on a blocking thread: redb syncs to disk on commit.
@@ -100,6 +122,11 @@ impl LocalLedger {
             .await
             .map_err(|e| err(operation, object, e))?
     }
+}
+
+/// Opens or creates the database; redb's default cache is sized for databases much larger than a ledger.
+fn create(path: &Path) -> Result<Database, redb::Error> {
+    Ok(Database::builder().set_cache_size(32 << 20).create(path)?)
 }
 
 fn get(t: &redb::Table<&str, &[u8]>, key: &str) -> Result<Option<Entry>, redb::Error> {

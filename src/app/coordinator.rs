@@ -79,6 +79,8 @@ pub struct Parts {
     pub idle_export: Duration,
     /// Export at most this often; windows closing meanwhile wait and go together.
     pub export_interval: Duration,
+    /// Warnings per kind per minute about bad objects (0: unlimited).
+    pub log_burst: u32,
 }
 
 /// The coordinator.
@@ -92,6 +94,7 @@ pub struct Coordinator {
     export_at: Option<Instant>,
     deletes: Vec<(String, String)>,
     reported_overflow: Vec<(String, u64)>,
+    logs: super::loglimit::LogLimiter,
     last_export: Instant,
     stats: RunStats,
 }
@@ -99,6 +102,7 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator over `parts`.
     pub fn new(parts: Parts) -> Self {
+        let log_burst = parts.log_burst;
         Self {
             p: parts,
             tracker: Tracker::default(),
@@ -109,6 +113,7 @@ impl Coordinator {
             export_at: None,
             deletes: Vec::new(),
             reported_overflow: Vec::new(),
+            logs: super::loglimit::LogLimiter::new(log_burst),
             last_export: Instant::now(),
             stats: RunStats::default(),
         }
@@ -207,16 +212,20 @@ impl Coordinator {
                         &[kind],
                         decoded.errors.count as f64,
                     );
-                    tracing::warn!(
-                        object, message_id, errors = decoded.errors.count,
-                        first = %decoded.errors.details.first().map(|e| e.to_string()).unwrap_or_default(),
-                        "records skipped; the rest of the object is counted"
-                    );
+                    if self.logs.allow("records_skipped") {
+                        tracing::warn!(
+                            object, message_id, errors = decoded.errors.count,
+                            first = %decoded.errors.details.first().map(|e| e.to_string()).unwrap_or_default(),
+                            "records skipped; the rest of the object is counted"
+                        );
+                    }
                 }
                 if let Some(fatal) = &decoded.fatal {
                     if decoded.rows() == 0 {
                         m.inc("trailflow.pipeline.objects", &["undecodable"]);
-                        tracing::warn!(object, message_id, error = %fatal, "object undecodable; message left for redrive");
+                        if self.logs.allow("undecodable") {
+                            tracing::warn!(object, message_id, error = %fatal, "object undecodable; message left for redrive");
+                        }
                         self.tracker
                             .set(handle, ObjState::Failed, Some(claim.clone()));
                         worker::release(&self.p.workers, id, &claim).await;
@@ -224,7 +233,9 @@ impl Coordinator {
                         self.settle(id);
                         return;
                     }
-                    tracing::warn!(object, message_id, error = %fatal, rows = decoded.rows(), "object cut short; its decoded records are counted");
+                    if self.logs.allow("cut_short") {
+                        tracing::warn!(object, message_id, error = %fatal, rows = decoded.rows(), "object cut short; its decoded records are counted");
+                    }
                 }
                 self.stats.records += decoded.rows() as u64;
                 self.tracker.set(handle, ObjState::Windowed, Some(claim));
@@ -252,14 +263,18 @@ impl Coordinator {
             }
             Outcome::Fetch(e) => {
                 m.inc("trailflow.pipeline.objects", &[e.outcome()]);
-                tracing::warn!(message_id, error = %e, "object not fetched; message left for redrive");
+                if self.logs.allow("not_fetched") {
+                    tracing::warn!(message_id, error = %e, "object not fetched; message left for redrive");
+                }
                 self.stats.objects_failed += 1;
                 self.tracker.set(handle, ObjState::Failed, None);
             }
             Outcome::Ledger(e) => {
                 self.p.health.set_ledger_ok(false);
                 m.inc("trailflow.pipeline.objects", &["ledger_error"]);
-                tracing::warn!(object, message_id, error = %e, "object not claimed; message left for redrive");
+                if self.logs.allow("not_claimed") {
+                    tracing::warn!(object, message_id, error = %e, "object not claimed; message left for redrive");
+                }
                 self.stats.objects_failed += 1;
                 self.tracker.set(handle, ObjState::Failed, None);
             }

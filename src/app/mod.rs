@@ -9,6 +9,7 @@ pub mod coordinator;
 pub mod decode_pool;
 mod depth;
 pub mod heartbeat;
+mod loglimit;
 pub mod receive;
 pub mod selfmetrics;
 pub mod tracker;
@@ -296,6 +297,7 @@ pub async fn run(
         export_timeout: Duration::from_secs(30),
         idle_export: Duration::from_secs(config.engine.window_max_age_secs),
         export_interval: Duration::from_millis(d.export_interval_ms),
+        log_burst: d.log_burst,
     });
     let mut idle_tick =
         tokio::time::interval(Duration::from_secs(config.engine.window_max_age_secs));

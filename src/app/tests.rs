@@ -100,6 +100,7 @@ async fn rig(lease: Duration) -> Rig {
         export_timeout: Duration::from_secs(10),
         idle_export: Duration::from_secs(3600),
         export_interval: Duration::ZERO,
+        log_burst: 0,
     });
     Rig {
         lease,

@@ -247,6 +247,9 @@ pub struct DaemonConfig {
     pub health_listen: String,
     /// An id for this replica in the ledger (default: host name and process id).
     pub instance_id: Option<String>,
+    /// Warnings about bad objects logged per kind per minute; the rest are counted in one
+    /// summary line (the metrics count every one). 0: no limit.
+    pub log_burst: u32,
 }
 
 impl Default for DaemonConfig {
@@ -261,6 +264,7 @@ impl Default for DaemonConfig {
             shutdown_grace_secs: 25,
             health_listen: "0.0.0.0:8080".to_string(),
             instance_id: None,
+            log_burst: 20,
         }
     }
 }

@@ -208,6 +208,8 @@ fn the_daemon_counts_errors_names_objects_and_keeps_running() {
             ("TRAILFLOW_EXPORT__KIND", "file"),
             ("TRAILFLOW_EXPORT__PATH", &export.display().to_string()),
             ("TRAILFLOW_LOG", "warn"),
+            // Every bad object named (the default budget would sum most of them up).
+            ("TRAILFLOW_DAEMON__LOG_BURST", "0"),
         ],
     );
     assert!(
@@ -256,4 +258,57 @@ fn the_daemon_counts_errors_names_objects_and_keeps_running() {
             );
         }
     }
+}
+
+#[test]
+fn a_flood_of_bad_objects_cannot_flood_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let bad = corpus::cases()
+        .into_iter()
+        .find(|c| c.name == "random-bytes-with-gzip-magic")
+        .unwrap();
+    for i in 0..300 {
+        let key = bad.key.replace("_bad.", &format!("_flood{i}."));
+        let path = input.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &bad.bytes).unwrap();
+    }
+    let export = dir.path().join("export.ndjson");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/local.toml");
+    let (_, _, stderr, _) = run_measured(
+        &["run", "--config", &config.display().to_string()],
+        dir.path(),
+        &[
+            ("TRAILFLOW_SOURCE__PATH", &input.display().to_string()),
+            ("TRAILFLOW_EXPORT__KIND", "file"),
+            ("TRAILFLOW_EXPORT__PATH", &export.display().to_string()),
+            ("TRAILFLOW_LOG", "warn"),
+        ],
+    );
+    let undecodable_lines = stderr
+        .lines()
+        .filter(|l| l.contains("object undecodable"))
+        .count();
+    assert_eq!(
+        undecodable_lines, 20,
+        "the default budget is 20 a minute:\n{stderr}"
+    );
+    assert!(stderr.contains("suppressed"), "{stderr}");
+    assert!(
+        stderr.lines().count() < 40,
+        "{} log lines",
+        stderr.lines().count()
+    );
+    let text = std::fs::read_to_string(&export).unwrap();
+    let last = text.rsplit("{\"export\":").next().unwrap();
+    let counted: f64 = last
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| {
+            v["metric"] == "trailflow.pipeline.objects" && v["labels"]["outcome"] == "undecodable"
+        })
+        .map(|v| v["value"].as_f64().unwrap_or(0.0))
+        .sum();
+    assert_eq!(counted, 300.0, "the metrics count every one");
 }

@@ -312,3 +312,48 @@ fn a_flood_of_bad_objects_cannot_flood_the_log() {
         .sum();
     assert_eq!(counted, 300.0, "the metrics count every one");
 }
+
+/// Inputs that crashed a fuzz target once (`fuzz/regressions/TARGET/`), decoded as that target
+/// decodes them: each must now come back without a panic.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut n = 0;
+    for (target, key, hint) in [
+        ("cloudtrail", corpus::CT_KEY, KindHint::CloudTrail),
+        ("flowlog", corpus::FLOW_KEY, KindHint::FlowLog),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let _ = decode_object(key, &bytes, hint, &DecodeOptions::default()).rows();
+            n += 1;
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("notification")) {
+        for entry in entries {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let _ = trailflow::source::notification::parse(&String::from_utf8_lossy(&bytes));
+            n += 1;
+        }
+    }
+    assert!(n >= 1, "the regression inputs are missing");
+}
+
+#[test]
+fn two_spellings_of_one_flow_field_fill_its_column_once() {
+    // The fuzzer's first finding: `account_id` and `account-id` in one header wrote the column
+    // twice per line and broke the batch.
+    let text = "version account_id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status account-id\n\
+                2 111122223333 eni-0a 10.0.1.5 10.0.2.9 49152 443 6 10 840 1795773600 1795773660 REJECT OK 111122223333\n";
+    let d = decode_object(
+        corpus::FLOW_KEY,
+        text.as_bytes(),
+        KindHint::FlowLog,
+        &DecodeOptions::default(),
+    );
+    assert_eq!(d.rows(), 1);
+    assert!(messages(&d).contains("twice"), "{}", messages(&d));
+}

@@ -58,7 +58,20 @@ impl Layout {
                 continue;
             }
             match flowlog::known_field(name) {
+                // Two spellings of one field (`account-id`, `account_id`) fill one column once.
+                Some((i, _)) if slots.contains(&Slot::Known(i)) => {
+                    problems.push(format!(
+                        "header names field `{name}` twice (in two spellings); the repeat is ignored"
+                    ));
+                    slots.push(Slot::Skip);
+                }
                 Some((i, _)) => slots.push(Slot::Known(i)),
+                None if extras.contains(&flowlog::extra_column_name(name)) => {
+                    problems.push(format!(
+                        "header field `{name}` has the same column name as an earlier one; the repeat is ignored"
+                    ));
+                    slots.push(Slot::Skip);
+                }
                 None if extras.len() < MAX_EXTRA_FIELDS => {
                     log_unknown_once(name);
                     slots.push(Slot::Extra(extras.len()));

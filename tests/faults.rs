@@ -170,7 +170,13 @@ async fn an_sqs_outage_shows_on_readyz_and_loses_nothing() {
         Some(200),
         "still alive"
     );
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    // A minute without SQS (the receivers back off to at most 30 s between attempts).
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(
+        http_get(port, "/healthz").map(|r| r.0),
+        Some(200),
+        "alive after a minute"
+    );
     assert!(
         exported_totals(std::slice::from_ref(&export)).is_empty(),
         "nothing can be counted without the queue"

@@ -205,6 +205,8 @@ pub async fn run(
         lease,
         options: Arc::new(DecodeOptions::default()),
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
+        bytes: Arc::new(Semaphore::new(d.max_inflight_mib * 1024)),
+        bytes_total: d.max_inflight_mib * 1024,
         events: events_tx.clone(),
         leases: leases.clone(),
         decoders: decode_pool::DecodePool::per_core().map_err(AppError::Threads)?,

@@ -67,6 +67,8 @@ async fn rig(lease: Duration) -> Rig {
         lease,
         options: Arc::new(Default::default()),
         slots: Arc::new(Semaphore::new(4)),
+        bytes: Arc::new(Semaphore::new(1024)),
+        bytes_total: 1024,
         events: tx.clone(),
         leases: leases.clone(),
         decoders: super::decode_pool::DecodePool::new(1).unwrap(),

@@ -52,6 +52,10 @@ pub struct WorkerContext {
     pub options: Arc<DecodeOptions>,
     /// Bounds objects in flight.
     pub slots: Arc<Semaphore>,
+    /// Bounds the fetched bytes being decoded, in KiB permits.
+    pub bytes: Arc<Semaphore>,
+    /// The budget's size in KiB.
+    pub bytes_total: usize,
     /// Where outcomes go.
     pub events: mpsc::Sender<Event>,
     /// Claims are renewed by the heartbeat from the moment they are taken.
@@ -111,6 +115,15 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     let name = spec.name();
     tracing::debug!(object = name, took = ?started.elapsed(), bytes = fetched.bytes.len(), "fetched");
     let options = ctx.options.clone();
+    // Room for this object's bytes before decoding; one larger than the whole budget takes it all.
+    let kib = (fetched.bytes.len() / 1024 + 1).min(ctx.bytes_total);
+    let Ok(_room) = ctx
+        .bytes
+        .acquire_many(u32::try_from(kib).unwrap_or(u32::MAX))
+        .await
+    else {
+        return Outcome::Busy;
+    };
     let decoded = ctx.decoders.decode(name, fetched.bytes, options).await;
     match decoded {
         Ok(decoded) => Outcome::Decoded {

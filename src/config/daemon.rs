@@ -229,6 +229,9 @@ impl Default for ExportConfig {
 pub struct DaemonConfig {
     /// Objects fetched and decoded at once (each holds one object's bytes and batches).
     pub max_inflight_objects: usize,
+    /// Fetched object bytes (as stored) being decoded at once, in MiB: large objects wait for
+    /// room instead of piling up (an object larger than the budget runs alone).
+    pub max_inflight_mib: usize,
     /// Messages held at once, from receipt to delete; receiving stops at this many (backpressure).
     pub max_inflight_messages: usize,
     /// Attempts per `GetObject` (transient errors only), with exponential backoff and jitter.
@@ -256,6 +259,7 @@ impl Default for DaemonConfig {
     fn default() -> Self {
         Self {
             max_inflight_objects: 8,
+            max_inflight_mib: 1024,
             max_inflight_messages: 200,
             get_object_attempts: 4,
             get_object_timeout_secs: 60,
@@ -315,6 +319,7 @@ impl DaemonConfig {
             1,
             1024,
         )?;
+        in_range("daemon.max_inflight_mib", self.max_inflight_mib, 1, 1 << 20)?;
         in_range(
             "daemon.max_inflight_messages",
             self.max_inflight_messages,

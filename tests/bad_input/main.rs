@@ -210,6 +210,8 @@ fn the_daemon_counts_errors_names_objects_and_keeps_running() {
             ("TRAILFLOW_LOG", "warn"),
             // Every bad object named (the default budget would sum most of them up).
             ("TRAILFLOW_DAEMON__LOG_BURST", "0"),
+            // A byte budget smaller than the largest objects: they run alone, nothing hangs.
+            ("TRAILFLOW_DAEMON__MAX_INFLIGHT_MIB", "1"),
         ],
     );
     assert!(

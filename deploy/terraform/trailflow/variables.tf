@@ -1,0 +1,74 @@
+variable "name" {
+  description = "Prefix of every resource (queue, DLQ, table, role)."
+  type        = string
+  default     = "trailflow"
+}
+
+variable "log_bucket_name" {
+  description = "The bucket CloudTrail and VPC Flow Logs deliver to."
+  type        = string
+}
+
+variable "log_prefixes" {
+  description = "Key prefixes that notify the queue (e.g. AWSLogs/ for CloudTrail and flow logs)."
+  type        = list(string)
+  default     = ["AWSLogs/"]
+}
+
+variable "manage_bucket_notification" {
+  description = "Create the bucket's event notification here. Set false when the bucket's notifications are managed elsewhere (a bucket has one notification configuration) or EventBridge is used."
+  type        = bool
+  default     = true
+}
+
+variable "log_bucket_kms_key_arn" {
+  description = "KMS key of the log bucket's SSE-KMS encryption, if any (trailflow needs kms:Decrypt on it)."
+  type        = string
+  default     = null
+}
+
+variable "create_ledger_table" {
+  description = "Create the DynamoDB dedupe ledger (needed for more than one replica)."
+  type        = bool
+  default     = true
+}
+
+variable "visibility_timeout_seconds" {
+  description = "The queue's visibility timeout; keep it equal to trailflow's source.visibility_timeout_secs."
+  type        = number
+  default     = 120
+}
+
+variable "max_receive_count" {
+  description = "Receives before a message moves to the dead-letter queue."
+  type        = number
+  default     = 5
+}
+
+variable "oidc_issuer_url" {
+  description = "The EKS cluster's OIDC issuer URL (aws eks describe-cluster --query cluster.identity.oidc.issuer). A trailing slash is removed."
+  type        = string
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of the cluster's IAM OIDC provider."
+  type        = string
+}
+
+variable "namespace" {
+  description = "Kubernetes namespace of trailflow's service account."
+  type        = string
+  default     = "trailflow"
+}
+
+variable "service_account" {
+  description = "Name of trailflow's Kubernetes service account."
+  type        = string
+  default     = "trailflow"
+}
+
+variable "tags" {
+  description = "Tags on every resource."
+  type        = map(string)
+  default     = {}
+}

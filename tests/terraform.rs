@@ -8,18 +8,24 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn module() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy/terraform/trailflow")
+fn dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/terraform")
+        .join(name)
 }
 
 /// Every `.tf` file of the module, parsed (file name -> document), or `None` without python-hcl2.
 fn parse() -> Option<serde_json::Map<String, Value>> {
+    parse_dir("trailflow")
+}
+
+fn parse_dir(name: &str) -> Option<serde_json::Map<String, Value>> {
     let script = "import hcl2, json, sys, pathlib\n\
         out = {p.name: hcl2.load(open(p)) for p in sorted(pathlib.Path(sys.argv[1]).glob('*.tf'))}\n\
         print(json.dumps(out))";
     let out = Command::new("python3")
         .args(["-c", script])
-        .arg(module())
+        .arg(dir(name))
         .output()
         .unwrap();
     if !out.status.success() {
@@ -123,4 +129,24 @@ fn the_queue_has_a_dead_letter_queue_and_encryption() {
     for o in ["queue_url", "ledger_table", "role_arn"] {
         assert!(outputs.contains(o), "output {o}");
     }
+}
+
+#[test]
+fn the_ecs_example_runs_non_root_with_a_healthcheck_and_a_drain_window() {
+    let Some(files) = parse_dir("ecs-example") else {
+        return;
+    };
+    let main = text(&files["main.tf"]);
+    assert_eq!(
+        files["main.tf"]["module"][0]["\"trailflow\""]["create_irsa_role"], false,
+        "no IRSA role on ECS"
+    );
+    assert!(
+        main.contains("module.trailflow.permissions_policy_json"),
+        "the task role gets the module's policy"
+    );
+    assert!(main.contains("/usr/local/bin/trailflow") && main.contains("healthcheck"));
+    assert!(main.contains("65532:65532"), "non-root");
+    assert!(main.contains("stopTimeout"), "a drain window");
+    assert!(main.contains("ecs-tasks.amazonaws.com"));
 }

@@ -83,6 +83,7 @@ data "aws_iam_policy_document" "trailflow" {
 data "aws_region" "current" {}
 
 resource "aws_iam_role" "trailflow" {
+  count                = var.create_irsa_role ? 1 : 0
   name                 = var.name
   description          = "trailflow (${var.namespace}/${var.service_account}) through IRSA"
   assume_role_policy   = data.aws_iam_policy_document.trust.json
@@ -91,7 +92,8 @@ resource "aws_iam_role" "trailflow" {
 }
 
 resource "aws_iam_role_policy" "trailflow" {
+  count  = var.create_irsa_role ? 1 : 0
   name   = var.name
-  role   = aws_iam_role.trailflow.id
+  role   = aws_iam_role.trailflow[0].id
   policy = data.aws_iam_policy_document.trailflow.json
 }

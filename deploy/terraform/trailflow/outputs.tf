@@ -15,5 +15,10 @@ output "ledger_table" {
 
 output "role_arn" {
   description = "The eks.amazonaws.com/role-arn annotation of the service account (deploy/kubernetes/overlays/irsa)."
-  value       = aws_iam_role.trailflow.arn
+  value       = var.create_irsa_role ? aws_iam_role.trailflow[0].arn : null
+}
+
+output "permissions_policy_json" {
+  description = "trailflow's least-privilege policy, for a role of your own (ECS task role, Lambda)."
+  value       = data.aws_iam_policy_document.trailflow.json
 }

@@ -45,14 +45,22 @@ variable "max_receive_count" {
   default     = 5
 }
 
+variable "create_irsa_role" {
+  description = "Create the IRSA role for the service account (EKS). Off for ECS or Lambda, which use permissions_policy_json in their own role."
+  type        = bool
+  default     = true
+}
+
 variable "oidc_issuer_url" {
   description = "The EKS cluster's OIDC issuer URL (aws eks describe-cluster --query cluster.identity.oidc.issuer). A trailing slash is removed."
   type        = string
+  default     = ""
 }
 
 variable "oidc_provider_arn" {
   description = "ARN of the cluster's IAM OIDC provider."
   type        = string
+  default     = ""
 }
 
 variable "namespace" {

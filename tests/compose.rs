@@ -3,6 +3,8 @@
 //! (promtool), the collector's pipeline, Grafana's provisioning paths, the
 //! init script's syntax, trailflow's own configuration, and the Dockerfile.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -117,16 +119,7 @@ fn services_mounts_and_dependencies_fit_together() {
 #[test]
 fn trailflow_config_of_the_stack_is_valid_and_points_at_the_stack() {
     let path = root().join("deploy/compose/trailflow.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
-        .args(["config", "check"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::config_check(&path);
     let config = trailflow::config::Config::load(&path).unwrap();
     let trailflow::config::SourceConfig::Sqs(sqs) = &config.source else {
         panic!("the stack reads SQS")

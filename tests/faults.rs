@@ -126,12 +126,7 @@ async fn s3_errors_cut_bodies_and_hung_requests_are_retried_without_loss_or_doub
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sqs_outage_shows_on_readyz_and_loses_nothing() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "faults-sqs",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("faults-sqs").await else {
         return;
     };
     let objects = sample_objects();
@@ -237,12 +232,7 @@ async fn trailflow_query_over_s3_only_reads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_absent_collector_holds_the_messages_until_it_appears() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "faults-otlp",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("faults-otlp").await else {
         return;
     };
     let objects = sample_objects();
@@ -343,12 +333,7 @@ impl Drop for SmallDisk {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_ledger_disk_holds_the_messages_until_space_returns() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "faults-disk",
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(stack) = Stack::named("faults-disk").await else {
         return;
     };
     let Some(disk) = SmallDisk::mount(stack.path("ledger-disk"), "8m") else {

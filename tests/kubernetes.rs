@@ -4,6 +4,8 @@
 //! a PodDisruptionBudget and a Service matching the pods, IRSA annotations in the IRSA
 //! overlay (none in the Pod Identity one), and a configuration trailflow accepts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -84,16 +86,7 @@ fn check_common(docs: &[Value]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trailflow.toml");
     std::fs::write(&path, toml).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
-        .args(["config", "check"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::config_check(&path);
     let config = trailflow::config::Config::load(&path).unwrap();
     let grace = spec["terminationGracePeriodSeconds"].as_u64().unwrap();
     assert!(

@@ -54,3 +54,18 @@ pub fn corpus_dir() -> Option<PathBuf> {
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     trailflow::synth::gzip(data)
 }
+
+/// Runs `trailflow config check PATH` and fails the test with its message unless it accepts the file.
+pub fn config_check(path: &std::path::Path) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailflow"))
+        .args(["config", "check"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -64,14 +64,18 @@ pub async fn grpc_receiver_on(port: u16) -> Received {
             .add_service(service)
             .serve(addr),
     );
-    // Wait until it accepts connections.
+    wait_listening(addr).await;
+    received
+}
+
+/// Waits (up to 2 s) until something accepts connections on `addr`.
+async fn wait_listening(addr: std::net::SocketAddr) {
     for _ in 0..100 {
         if std::net::TcpStream::connect(addr).is_ok() {
-            break;
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    received
 }
 
 /// A string attribute's value.
@@ -246,11 +250,6 @@ pub async fn grpc_tls_receiver(dir: &std::path::Path) -> (u16, Received) {
             .add_service(service)
             .serve(addr),
     );
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(addr).is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_listening(addr).await;
     (port, received)
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod export;
 pub mod fault;
 pub mod health;
+pub mod lambda;
 pub mod ledger;
 pub mod metrics;
 pub mod schema;

@@ -80,6 +80,24 @@ fn main() -> anyhow::Result<ExitCode> {
             run::config(command, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::LambdaInvoke(args) => {
+            let text = if args.event.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&args.event)?
+            };
+            let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text)?;
+            let config = match &args.config {
+                Some(p) => trailflow::config::Config::load(p)?,
+                None => trailflow::config::Config::parse("(defaults)", "", std::env::vars())?,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let response = runtime.block_on(trailflow::lambda::handle(config, &event))?;
+            println!("{}", serde_json::to_string(&response)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Healthcheck(args) => match trailflow::cli::healthcheck::status(args) {
             Ok(200) => Ok(ExitCode::SUCCESS),
             Ok(code) => {

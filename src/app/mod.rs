@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::config::{Config, LedgerConfig, SourceConfig};
+use crate::config::{Config, LedgerConfig, SourceConfig, SqsConfig};
 use crate::decode::DecodeOptions;
 use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
 use crate::export::{ExportError, Scrape, from_config};
@@ -83,10 +83,12 @@ pub enum AppError {
 }
 
 /// Options the caller (CLI or test) adds to the configuration.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RunOptions {
     /// Instead of the configured source: list this location once (`trailflow backfill`).
     pub backfill: Option<Backfill>,
+    /// Instead of the configured source: drain this queue once and stop (a Lambda batch).
+    pub queue: Option<Arc<dyn Queue>>,
 }
 
 /// What `trailflow backfill` processes.
@@ -166,10 +168,12 @@ pub async fn run(
             }
             SourceConfig::Directory(_) => (None, Duration::from_secs(300), None),
         };
-    let (queue, s3) = match &options.backfill {
-        Some(_) => (None, Some(S3Reader::from_env().await)),
-        None => (queue, s3),
+    let (queue, s3) = match (&options.backfill, &options.queue) {
+        (Some(_), _) => (None, Some(S3Reader::from_env().await)),
+        (None, Some(batch)) => (Some(batch.clone()), Some(S3Reader::from_env().await)),
+        (None, None) => (queue, s3),
     };
+    let once = options.queue.is_some();
 
     if !d.health_listen.is_empty() {
         let addr: SocketAddr = d
@@ -246,6 +250,28 @@ pub async fn run(
             ));
             1
         }
+        (_, Some(queue)) if once => {
+            // A Lambda batch: one receive hands over the whole batch; its end ends the run.
+            tokio::spawn(receive::sqs(receive::ReceiverContext {
+                queue: queue.clone(),
+                config: SqsConfig {
+                    queue_url: queue.name().to_string(),
+                    receivers: 1,
+                    max_messages: 10,
+                    wait_time_secs: 0,
+                    visibility_timeout_secs: 900,
+                    depth_interval_secs: 0,
+                    dead_letter_queue_url: None,
+                },
+                inflight: inflight.clone(),
+                events: events_tx.clone(),
+                stop: stop.clone(),
+                health: health.clone(),
+                metrics: metrics.clone(),
+                once: true,
+            }));
+            1
+        }
         (SourceConfig::Sqs(sqs), Some(queue)) => {
             if sqs.depth_interval_secs > 0 {
                 tokio::spawn(depth::poll(
@@ -265,6 +291,7 @@ pub async fn run(
                     stop: stop.clone(),
                     health: health.clone(),
                     metrics: metrics.clone(),
+                    once: false,
                 }));
             }
             sqs.receivers

@@ -32,6 +32,8 @@ pub struct ReceiverContext {
     pub health: Arc<Health>,
     /// Self-metrics.
     pub metrics: SelfMetrics,
+    /// Stop after the first empty receive (a Lambda batch: the queue holds what it holds).
+    pub once: bool,
 }
 
 /// Receives until stopped.
@@ -72,6 +74,9 @@ pub async fn sqs(mut ctx: ReceiverContext) {
             }
         };
         tracing::debug!(messages = messages.len(), "received");
+        if ctx.once && messages.is_empty() {
+            break;
+        }
         for message in messages {
             let permit = permits.split(1);
             if let Some(delivery) = accept(&ctx, message, permit).await

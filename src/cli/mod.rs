@@ -46,6 +46,19 @@ pub enum Command {
     Config(ConfigCommand),
     /// Exit 0 when the local health endpoint answers 200 (a container HEALTHCHECK without curl).
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Run the Lambda handler once on an SQS event (JSON file or `-`) and print its
+    /// partial-batch response: Lambda mode, locally.
+    LambdaInvoke(LambdaInvokeArgs),
+}
+
+/// Arguments of `trailflow lambda-invoke`.
+#[derive(Debug, clap::Args)]
+pub struct LambdaInvokeArgs {
+    /// The SQS event (`{"Records": [...]}`), a file or `-` for standard input.
+    pub event: PathBuf,
+    /// Configuration file (its source is ignored: the event is the source).
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `trailflow run`.

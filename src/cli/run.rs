@@ -84,6 +84,7 @@ pub async fn backfill(args: &BackfillArgs) -> Result<RunStats, RunError> {
             since,
             progress: !args.quiet && std::io::stderr().is_terminal(),
         }),
+        ..Default::default()
     };
     let (stats, _) = app::run(config, options, shutdown_signal()).await?;
     Ok(stats)

@@ -10,16 +10,9 @@ use std::time::Duration;
 
 use common::daemon::{
     Stack, StackOptions, assert_totals_eq, exported_daemon_totals, exported_totals, free_port,
-    http_get, records, replay_totals, write_objects,
+    http_get, records, replay_totals, sample_objects, write_objects,
 };
 use serde_json::json;
-
-fn sample_objects(prefix: &str) -> Vec<(String, Vec<u8>)> {
-    trailflow::synth::samples::objects()
-        .into_iter()
-        .map(|o| (format!("{prefix}{}", o.key), o.bytes))
-        .collect()
-}
 
 fn eventbridge(bucket: &str, key: &str, etag: Option<&str>, detail_type: Option<&str>) -> String {
     let mut v = json!({

@@ -11,16 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::daemon::{
     Stack, StackOptions, assert_totals_eq, exported_daemon_totals, exported_totals, free_port,
-    http_get,
+    http_get, sample_objects,
 };
 use common::proxy::{Fault, Proxy};
-
-fn sample_objects() -> Vec<(String, Vec<u8>)> {
-    trailflow::synth::samples::objects()
-        .into_iter()
-        .map(|o| (o.key, o.bytes))
-        .collect()
-}
 
 fn moto_addr(stack: &Stack) -> String {
     stack
@@ -66,7 +59,7 @@ async fn s3_errors_cut_bodies_and_hung_requests_are_retried_without_loss_or_doub
     else {
         return;
     };
-    let objects = sample_objects();
+    let objects = sample_objects("");
     let truth = stack.truth(&objects);
     // Every object's first GETs fail in a different way; one object fails more often than
     // one fetch retries (4 attempts), so its message goes back to the queue and comes again.
@@ -129,7 +122,7 @@ async fn an_sqs_outage_shows_on_readyz_and_loses_nothing() {
     let Some(stack) = Stack::named("faults-sqs").await else {
         return;
     };
-    let objects = sample_objects();
+    let objects = sample_objects("");
     let truth = stack.truth(&objects);
     let proxy = Proxy::start(&moto_addr(&stack), |_, _, _| Fault::Pass);
     proxy.set_down(true);
@@ -197,7 +190,7 @@ async fn trailflow_query_over_s3_only_reads() {
     else {
         return;
     };
-    for (key, bytes) in sample_objects() {
+    for (key, bytes) in sample_objects("") {
         stack.put(&key, &bytes).await;
     }
     let proxy = Proxy::start(&moto_addr(&stack), |_, _, _| Fault::Pass);
@@ -235,7 +228,7 @@ async fn an_absent_collector_holds_the_messages_until_it_appears() {
     let Some(stack) = Stack::named("faults-otlp").await else {
         return;
     };
-    let objects = sample_objects();
+    let objects = sample_objects("");
     for (key, bytes) in &objects {
         stack.put(key, bytes).await;
     }
@@ -339,7 +332,7 @@ async fn a_full_ledger_disk_holds_the_messages_until_space_returns() {
     let Some(disk) = SmallDisk::mount(stack.path("ledger-disk"), "8m") else {
         return;
     };
-    let first = sample_objects();
+    let first = sample_objects("");
     let second: Vec<(String, Vec<u8>)> = first
         .iter()
         .map(|(k, b)| (format!("later/{k}"), b.clone()))

@@ -88,10 +88,7 @@ async fn a_batch_is_counted_exported_and_only_its_failures_come_back() {
     else {
         return;
     };
-    let objects: Vec<(String, Vec<u8>)> = trailflow::synth::samples::objects()
-        .into_iter()
-        .map(|o| (o.key, o.bytes))
-        .collect();
+    let objects = common::daemon::sample_objects("");
     for (key, bytes) in &objects {
         stack.put(key, bytes).await;
     }

@@ -214,10 +214,7 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
     else {
         return;
     };
-    let objects: Vec<(String, Vec<u8>)> = trailflow::synth::samples::objects()
-        .into_iter()
-        .map(|o| (o.key, o.bytes))
-        .collect();
+    let objects = common::daemon::sample_objects("");
     let truth_dir = stack.path("truth");
     write_objects(&truth_dir, &objects);
     let rows = replay_rows(&truth_dir);

@@ -444,6 +444,14 @@ pub fn records(totals: &Totals) -> f64 {
         .sum()
 }
 
+/// The bundled samples as (key, bytes), each key under `prefix`.
+pub fn sample_objects(prefix: &str) -> Vec<(String, Vec<u8>)> {
+    trailflow::synth::samples::objects()
+        .into_iter()
+        .map(|o| (format!("{prefix}{}", o.key), o.bytes))
+        .collect()
+}
+
 /// Writes objects under `dir` by key (the truth's input).
 pub fn write_objects(dir: &Path, objects: &[(String, Vec<u8>)]) {
     for (key, bytes) in objects {

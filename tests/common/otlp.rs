@@ -98,54 +98,57 @@ pub fn metric_names(r: &ExportMetricsServiceRequest) -> BTreeSet<String> {
         .collect()
 }
 
+/// The points of the counter `name`, with the temporality of each.
+fn sum_points<'a>(
+    r: &'a ExportMetricsServiceRequest,
+    name: &'a str,
+) -> impl Iterator<
+    Item = (
+        &'a opentelemetry_proto::tonic::metrics::v1::NumberDataPoint,
+        i32,
+    ),
+> + 'a {
+    r.resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .filter(move |m| m.name == name)
+        .filter_map(|m| match &m.data {
+            Some(metric::Data::Sum(s)) => Some(s),
+            _ => None,
+        })
+        .flat_map(|s| {
+            s.data_points
+                .iter()
+                .map(move |p| (p, s.aggregation_temporality))
+        })
+}
+
+fn value(p: &opentelemetry_proto::tonic::metrics::v1::NumberDataPoint) -> f64 {
+    match p.value {
+        Some(number_data_point::Value::AsDouble(v)) => v,
+        Some(number_data_point::Value::AsInt(v)) => v as f64,
+        None => 0.0,
+    }
+}
+
 /// Sum of a counter's points (all series), with each point's temporality.
 pub fn counter_sum(r: &ExportMetricsServiceRequest, name: &str) -> (f64, BTreeSet<i32>) {
     let mut total = 0.0;
     let mut temporalities = BTreeSet::new();
-    for m in r
-        .resource_metrics
-        .iter()
-        .flat_map(|rm| &rm.scope_metrics)
-        .flat_map(|sm| &sm.metrics)
-        .filter(|m| m.name == name)
-    {
-        if let Some(metric::Data::Sum(s)) = &m.data {
-            temporalities.insert(s.aggregation_temporality);
-            for p in &s.data_points {
-                total += match p.value {
-                    Some(number_data_point::Value::AsDouble(v)) => v,
-                    Some(number_data_point::Value::AsInt(v)) => v as f64,
-                    None => 0.0,
-                };
-            }
-        }
+    for (p, t) in sum_points(r, name) {
+        temporalities.insert(t);
+        total += value(p);
     }
     (total, temporalities)
 }
 
 /// Value of a counter's series with `label=value`.
-pub fn counter_with(r: &ExportMetricsServiceRequest, name: &str, label: &str, value: &str) -> f64 {
-    let mut total = 0.0;
-    for m in r
-        .resource_metrics
-        .iter()
-        .flat_map(|rm| &rm.scope_metrics)
-        .flat_map(|sm| &sm.metrics)
-        .filter(|m| m.name == name)
-    {
-        if let Some(metric::Data::Sum(s)) = &m.data {
-            for p in s
-                .data_points
-                .iter()
-                .filter(|p| attr(&p.attributes, label) == Some(value))
-            {
-                if let Some(number_data_point::Value::AsDouble(v)) = p.value {
-                    total += v;
-                }
-            }
-        }
-    }
-    total
+pub fn counter_with(r: &ExportMetricsServiceRequest, name: &str, label: &str, value_: &str) -> f64 {
+    sum_points(r, name)
+        .filter(|(p, _)| attr(&p.attributes, label) == Some(value_))
+        .map(|(p, _)| value(p))
+        .sum()
 }
 
 /// A private CA, a server certificate for `localhost`/127.0.0.1 and a client certificate,

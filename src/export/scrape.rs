@@ -18,8 +18,8 @@ use crate::metrics::prometheus;
 /// The series served on `/metrics`, and which export the last scrape saw.
 #[derive(Debug)]
 pub struct Scrape {
+    /// The last export and its generation (1, 2, ...).
     latest: Mutex<Option<(u64, Arc<SeriesSet>)>>,
-    generation: Mutex<u64>,
     scraped: watch::Sender<u64>,
 }
 
@@ -27,7 +27,6 @@ impl Default for Scrape {
     fn default() -> Self {
         Self {
             latest: Mutex::new(None),
-            generation: Mutex::new(0),
             scraped: watch::channel(0).0,
         }
     }
@@ -36,16 +35,11 @@ impl Default for Scrape {
 impl Scrape {
     /// Publishes an export; returns its generation.
     pub fn publish(&self, series: &SeriesSet) -> u64 {
-        let generation = match self.generation.lock() {
-            Ok(mut g) => {
-                *g += 1;
-                *g
-            }
-            Err(_) => return 0,
+        let Ok(mut latest) = self.latest.lock() else {
+            return 0;
         };
-        if let Ok(mut latest) = self.latest.lock() {
-            *latest = Some((generation, Arc::new(series.clone())));
-        }
+        let generation = latest.as_ref().map_or(0, |(g, _)| *g) + 1;
+        *latest = Some((generation, Arc::new(series.clone())));
         generation
     }
 

@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
 }
 
 /// A YAML file as JSON, through Python's yaml module (moto's server depends on it).

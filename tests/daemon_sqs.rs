@@ -424,7 +424,10 @@ async fn backfill_shares_the_ledger_and_never_counts_an_object_twice() {
     let run = |export: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_trailflow"))
             .args(["backfill", "--since", "1d", "--config"])
-            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml"))
+            .arg(
+                std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+                    .join("deploy/example.toml"),
+            )
             .arg(format!("s3://{}/AWSLogs-archive/", stack.quiet_bucket))
             .envs(stack.moto.env())
             .env("TRAILFLOW_LEDGER__PATH", stack.path("ledger.redb"))

@@ -13,7 +13,7 @@ use trailflow::metrics::prometheus::{label_name, series_names};
 use trailflow::metrics::usage::{Query, alert_queries, selectors, shipped_queries};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
 }
 
 /// Prometheus series name -> label names it can carry.

@@ -28,7 +28,7 @@ fn catalog_names() -> BTreeSet<String> {
 }
 
 fn samples_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("samples")
 }
 
 /// The last request received once `done` holds for it, or a failure naming what is missing.
@@ -197,7 +197,7 @@ async fn http_receiver(failures: usize, slow: usize) -> (u16, Received) {
 fn directory_daemon(extra: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailflow"));
     cmd.args(["run", "--config"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/local.toml"))
+        .arg(Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/local.toml"))
         .env("TRAILFLOW_SOURCE__PATH", samples_dir())
         .env("TRAILFLOW_LOG", "warn")
         .env("TRAILFLOW_DAEMON__EXPORT_MAX_BACKOFF_SECS", "1")

@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/kubernetes")
 }
 
 /// Renders an overlay into its documents (as JSON, through Python's yaml module).

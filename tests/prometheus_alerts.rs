@@ -18,7 +18,7 @@ use serde_json::Value;
 use trailflow::metrics::usage::shipped_queries;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
 }
 
 /// A Prometheus server on loopback scraping `target` every second with the shipped rules.

@@ -8,7 +8,7 @@ use std::process::Command;
 use common::moto::{Moto, create_bucket};
 
 fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("samples")
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
 }
 
 fn trailflow(args: &[&str]) -> (String, String, bool) {

@@ -9,7 +9,7 @@ use trailflow::schema::LogKind;
 use trailflow::synth::samples;
 
 fn samples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("samples")
 }
 
 #[test]

@@ -12,7 +12,7 @@ use common::daemon::{free_port, http_get};
 use trailflow::synth::samples::PLANTED_SESSION_TOKEN;
 
 fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("samples")
 }
 
 fn trailflow(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -123,7 +123,7 @@ fn the_daemon_logs_exports_and_metrics_never_carry_credentials() {
     let export = dir.path().join("export.ndjson");
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/local.toml");
+    let config = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/local.toml");
     let mut child = Command::new(env!("CARGO_BIN_EXE_trailflow"))
         .args(["run", "--config", &config.display().to_string()])
         .env("TRAILFLOW_SOURCE__PATH", samples())

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
         .join("deploy/terraform")
         .join(name)
 }

@@ -260,7 +260,10 @@ impl Stack {
     pub fn spawn(&self, export: &Path, env: &[(&str, &str)]) -> Daemon {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailflow"));
         cmd.args(["run", "--config"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml"))
+            .arg(
+                Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+                    .join("deploy/example.toml"),
+            )
             .envs(self.moto.env())
             .env("TRAILFLOW_LOG", "warn")
             .env("TRAILFLOW_SOURCE__KIND", "sqs")
@@ -424,7 +427,7 @@ fn totals_of(files: &[PathBuf], daemon: bool) -> Totals {
 pub fn replay_totals(dir: &Path) -> Totals {
     let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
         .args(["replay", "-q", "-o", "ndjson", "--config"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml"))
+        .arg(Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/example.toml"))
         .arg(dir)
         .output()
         .unwrap();

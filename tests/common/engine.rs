@@ -14,8 +14,11 @@ use trailflow::metrics::series::Aggregate;
 pub const ACCT: &str = "111122223333";
 
 pub fn config() -> Config {
-    Config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml"))
-        .unwrap()
+    Config::load(
+        &std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("deploy/example.toml"),
+    )
+    .unwrap()
 }
 
 /// Runs every metric query over `events` (CloudTrail) and `flows` (flow-log text with header) in one window.

@@ -84,8 +84,9 @@ resource "aws_iam_role_policy_attachment" "execution" {
 }
 
 resource "aws_cloudwatch_log_group" "trailflow" {
+  # checkov:skip=CKV_AWS_158:the daemon never logs secrets (credentials are dropped at decode); CloudWatch's own encryption is enough for an example, set kms_key_id for a CMK
   name              = "/ecs/trailflow"
-  retention_in_days = 30
+  retention_in_days = 365
 }
 
 resource "aws_ecs_task_definition" "trailflow" {
@@ -121,6 +122,9 @@ resource "aws_ecs_task_definition" "trailflow" {
     # Above daemon.shutdown_grace_secs (25 s): the drain exports and deletes before the kill.
     stopTimeout = 40
     user        = "65532:65532"
+
+    # With the DynamoDB ledger the daemon writes nothing to disk.
+    readonlyRootFilesystem = true
     logConfiguration = {
       logDriver = "awslogs"
       options = {

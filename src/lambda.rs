@@ -4,8 +4,8 @@
 //! every record not deleted is reported in `batchItemFailures`, so Lambda
 //! returns exactly those messages to the queue (`ReportBatchItemFailures`).
 //! The metrics are exported before the handler returns. The `lambda_runtime`
-//! glue lives in the `trailflow-lambda` binary; this part needs no runtime
-//! and is what the tests call.
+//! glue lives in the `trailflow-lambda` binary (`src/bin/trailflow-lambda.rs`);
+//! this part needs no runtime and is what `trailflow lambda-invoke` calls.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 
 use crate::app::{self, AppError, RunOptions};
-use crate::config::Config;
+use crate::config::{Config, ExportConfig};
 use crate::source::{EntryFailure, Queue, QueueError, QueueMessage};
 
 /// One event's records as a queue.
@@ -115,14 +115,181 @@ impl Queue for BatchQueue {
     }
 }
 
-/// Processes one SQS event with `config` (its `source` is ignored); returns the partial-batch
-/// response. An error means nothing could run (bad configuration): Lambda retries the batch.
-pub async fn handle(config: Config, event: &SqsEvent) -> Result<SqsBatchResponse, AppError> {
+/// Why an invocation could not run (Lambda then retries the whole batch).
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaError {
+    /// The configuration cannot work inside Lambda.
+    #[error("configuration unusable in Lambda: {0}")]
+    Config(String),
+    /// The pipeline could not start.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// Adapts a service configuration to Lambda, where every invocation is one short run of the
+/// pipeline in an execution environment that may be frozen or discarded between invocations:
+///
+/// - no health server (nothing probes a function);
+/// - OTLP exports delta temporality: every invocation counts from zero, so cumulative series
+///   would reset with each one. An explicit `cumulative` is refused;
+/// - the `prometheus` sink is refused: nothing scrapes a function;
+/// - the replica id is the execution environment's log stream, so that concurrent
+///   environments export distinct series.
+pub fn configure(
+    mut config: Config,
+    env: &std::collections::HashMap<String, String>,
+) -> Result<Config, LambdaError> {
+    config.daemon.health_listen = String::new();
+    if config.daemon.instance_id.is_none() {
+        config.daemon.instance_id = env.get("AWS_LAMBDA_LOG_STREAM_NAME").cloned();
+    }
+    match &mut config.export {
+        ExportConfig::Prometheus { .. } => {
+            return Err(LambdaError::Config(
+                "export.kind = \"prometheus\" needs a scrape, and nothing scrapes a Lambda \
+                 function: use \"otlp\""
+                    .into(),
+            ));
+        }
+        ExportConfig::Otlp(otlp) => {
+            let chosen = otlp.temporality.clone().or_else(|| {
+                env.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")
+                    .cloned()
+            });
+            match chosen.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("") | Some("delta") | Some("lowmemory") => {
+                    otlp.temporality = Some("delta".into());
+                }
+                Some(other) => {
+                    return Err(LambdaError::Config(format!(
+                        "OTLP temporality `{other}`: every invocation counts from zero, so Lambda \
+                         mode exports delta"
+                    )));
+                }
+            }
+        }
+        ExportConfig::Console { .. } | ExportConfig::File { .. } => {}
+    }
+    Ok(config)
+}
+
+/// How long before the invocation's deadline the drain starts: the configured grace, but
+/// never more than a quarter of the time left, plus a second to return the response.
+fn drain_start(deadline: SystemTime, grace: Duration) -> Duration {
+    let left = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    let reserve = grace.min(left / 4) + Duration::from_secs(1);
+    left.saturating_sub(reserve)
+}
+
+/// Processes one SQS event with `config` (its `source` is ignored; see [`configure`]) and
+/// returns the partial-batch response. With a `deadline` (the invocation's), the drain starts
+/// early enough to export and answer before it: records not exported by then are reported
+/// as failures and come back. An error means nothing could run: Lambda retries the batch.
+pub async fn handle(
+    config: Config,
+    event: &SqsEvent,
+    deadline: Option<SystemTime>,
+) -> Result<SqsBatchResponse, LambdaError> {
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let mut config = configure(config, &env)?;
     let batch = Arc::new(BatchQueue::new(event));
     let options = RunOptions {
         queue: Some(batch.clone()),
         ..Default::default()
     };
-    app::run(config, options, std::future::pending()).await?;
+    match deadline {
+        Some(deadline) => {
+            let grace = Duration::from_secs(config.daemon.shutdown_grace_secs);
+            let start = drain_start(deadline, grace);
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            config.daemon.shutdown_grace_secs = left.saturating_sub(start).as_secs().max(1) - 1;
+            app::run(config, options, tokio::time::sleep(start)).await?;
+        }
+        None => {
+            app::run(config, options, std::future::pending()).await?;
+        }
+    }
     Ok(batch.response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn otlp(temporality: Option<&str>) -> Config {
+        Config {
+            export: ExportConfig::Otlp(Box::new(crate::config::OtlpConfig {
+                temporality: temporality.map(String::from),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+    }
+
+    fn temporality(config: &Config) -> Option<String> {
+        match &config.export {
+            ExportConfig::Otlp(o) => o.temporality.clone(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn lambda_exports_delta_without_a_health_server() {
+        let e = env(&[("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/29/[$LATEST]abc")]);
+        let config = configure(otlp(None), &e).unwrap();
+        assert_eq!(temporality(&config).as_deref(), Some("delta"));
+        assert_eq!(config.daemon.health_listen, "");
+        assert_eq!(
+            config.daemon.instance_id.as_deref(),
+            Some("2026/11/29/[$LATEST]abc")
+        );
+        let from_env = env(&[("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta")]);
+        assert!(configure(otlp(None), &from_env).is_ok());
+    }
+
+    #[test]
+    fn cumulative_and_prometheus_are_refused() {
+        let err = configure(otlp(Some("cumulative")), &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("delta"), "{err}");
+        let e = env(&[(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "cumulative",
+        )]);
+        assert!(configure(otlp(None), &e).is_err());
+        let config = Config {
+            export: ExportConfig::Prometheus {
+                wait_for_scrape: true,
+            },
+            ..Default::default()
+        };
+        let err = configure(config, &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("scrape"), "{err}");
+    }
+
+    #[test]
+    fn the_drain_leaves_time_to_export_and_answer() {
+        let now = SystemTime::now();
+        // 5 minutes left, 25 s grace: drain 26 s before the deadline.
+        let start = drain_start(now + Duration::from_secs(300), Duration::from_secs(25));
+        assert!((273..=274).contains(&start.as_secs()), "{start:?}");
+        // 8 s left: a quarter (2 s) plus a second.
+        let start = drain_start(now + Duration::from_secs(8), Duration::from_secs(25));
+        assert!((4..=5).contains(&start.as_secs()), "{start:?}");
+        // Past the deadline: drain now.
+        assert_eq!(
+            drain_start(now - Duration::from_secs(1), Duration::from_secs(25)),
+            Duration::ZERO
+        );
+    }
 }

@@ -94,7 +94,7 @@ fn main() -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            let response = runtime.block_on(trailflow::lambda::handle(config, &event))?;
+            let response = runtime.block_on(trailflow::lambda::handle(config, &event, None))?;
             println!("{}", serde_json::to_string(&response)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -1,17 +1,22 @@
-//! Lambda mode, invoked locally (`trailflow lambda-invoke`) with SQS events
-//! built from every envelope kind over objects in a moto bucket: the
-//! records are counted as replay counts them, the metrics are exported
-//! before the invocation returns, only the messages that could not be
-//! processed come back as `batchItemFailures`, and a retried batch counts
-//! nothing twice.
+//! Lambda mode, with SQS events built from every envelope kind over objects in a moto bucket:
+//! the records are counted as replay counts them, the metrics are exported before the
+//! invocation returns, only the messages that could not be processed come back as
+//! `batchItemFailures`, and a retried batch counts nothing twice. First through the local
+//! entry point (`trailflow lambda-invoke`), then through the `trailflow-lambda` binary itself
+//! under a stand-in for the Lambda Runtime API on loopback (the one part that cannot run
+//! here), exporting over OTLP to a real receiver.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod runtime_api;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::daemon::{Stack, StackOptions, assert_totals_eq, exported_totals};
+use common::daemon::{Stack, StackOptions, assert_totals_eq, exported_totals, records};
+use common::otlp::{attr, counter_sum, grpc_receiver};
+use runtime_api::RuntimeApi;
 use serde_json::{Value, json};
 
 fn s3_body(bucket: &str, key: &str) -> String {
@@ -49,7 +54,8 @@ fn record(id: &str, body: String) -> Value {
 
 /// Runs the handler once on `event` with the example configuration and `env`'s overrides.
 fn invoke(stack: &Stack, event: &Path, env: &[(&str, String)]) -> Value {
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/example.toml");
+    let config =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/example.toml");
     let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
         .arg("lambda-invoke")
         .arg(event)
@@ -149,4 +155,191 @@ async fn a_batch_is_counted_exported_and_only_its_failures_come_back() {
         .map(|v| v["value"].as_f64().unwrap_or(0.0))
         .sum();
     assert_eq!(recounted, 0.0, "the retried batch was all duplicates");
+}
+
+/// An event of `records` (message id, body) for the samples in `stack`'s bucket: each object
+/// in turn as an S3, SNS-wrapped and EventBridge notification.
+fn sample_records(stack: &Stack, objects: &[(String, Vec<u8>)], prefix: &str) -> Vec<Value> {
+    objects
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| {
+            let body = match i % 3 {
+                0 => s3_body(&stack.bucket, key),
+                1 => sns(&s3_body(&stack.bucket, key)),
+                _ => eventbridge(&stack.bucket, key),
+            };
+            record(&format!("{prefix}{i}"), body)
+        })
+        .collect()
+}
+
+/// Starts `trailflow-lambda` against `api` with the example configuration and `env`.
+fn spawn_function(stack: &Stack, api: &RuntimeApi, env: &[(&str, String)]) -> std::process::Child {
+    let config =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/example.toml");
+    Command::new(env!("CARGO_BIN_EXE_trailflow-lambda"))
+        .env("TRAILFLOW_CONFIG", config)
+        .envs(api.env())
+        .envs(stack.moto.env())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("TRAILFLOW_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(stack.path("lambda.log")).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lambda_binary_answers_each_invocation_after_exporting_deltas() {
+    let Some(stack) = Stack::start(StackOptions {
+        name: "lambdart",
+        notify: false,
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let objects = common::daemon::sample_objects("");
+    for (key, bytes) in &objects {
+        stack.put(key, bytes).await;
+    }
+    let truth = stack.truth(&objects);
+    let (first_half, second_half) = objects.split_at(objects.len() / 2);
+    let mut first = sample_records(&stack, first_half, "a");
+    first.push(record("poison", "not a notification".into()));
+    let mut second = sample_records(&stack, second_half, "b");
+    // Redelivered: counted in the first invocation already.
+    second.push(sample_records(&stack, &first_half[..1], "again")[0].clone());
+
+    let (port, received) = grpc_receiver().await;
+    let api = RuntimeApi::start(vec![
+        json!({"Records": first}).to_string(),
+        json!({"Records": second}).to_string(),
+    ])
+    .await;
+    let env = [
+        ("TRAILFLOW_LEDGER__KIND", "local".to_string()),
+        (
+            "TRAILFLOW_LEDGER__PATH",
+            stack.path("ledger.redb").display().to_string(),
+        ),
+        ("TRAILFLOW_EXPORT__KIND", "otlp".to_string()),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        ),
+    ];
+    let mut function = spawn_function(&stack, &api, &env);
+    let answers = api
+        .wait_for_answers(2, std::time::Duration::from_secs(90))
+        .await;
+    let _ = function.kill();
+    let _ = function.wait();
+    let log = std::fs::read_to_string(stack.path("lambda.log")).unwrap_or_default();
+    assert_eq!(answers.len(), 2, "{log}");
+
+    for (i, (answer, want)) in answers.iter().zip([vec!["poison"], vec![]]).enumerate() {
+        assert_eq!(answer.request_id, format!("request-{i}"));
+        assert_eq!(answer.kind, "response", "{answer:?}\n{log}");
+        let want: BTreeSet<String> = want.into_iter().map(String::from).collect();
+        assert_eq!(failures(&answer.body), want, "{answer:?}");
+    }
+
+    // Every invocation's metrics arrived before it answered, as deltas that add up to the
+    // truth, from a replica named after the execution environment's log stream.
+    let requests = received.lock().unwrap().clone();
+    assert!(!requests.is_empty(), "no export arrived\n{log}");
+    let mut total = 0.0;
+    for (_, request) in &requests {
+        let (sum, temporalities) = counter_sum(request, "trailflow.records");
+        total += sum;
+        assert!(
+            temporalities.iter().all(|t| *t == 1),
+            "delta temporality (1), got {temporalities:?}"
+        );
+        let resource = request.resource_metrics[0].resource.as_ref().unwrap();
+        assert_eq!(
+            attr(&resource.attributes, "service.instance.id"),
+            Some(runtime_api::LOG_STREAM)
+        );
+    }
+    assert_eq!(
+        total,
+        records(&truth),
+        "the deltas add up to every record once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_that_cannot_export_answers_before_its_deadline_with_every_record() {
+    let Some(stack) = Stack::start(StackOptions {
+        name: "lambdadl",
+        notify: false,
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let objects = common::daemon::sample_objects("");
+    for (key, bytes) in &objects[..3] {
+        stack.put(key, bytes).await;
+    }
+    let event = sample_records(&stack, &objects[..3], "m");
+    let ids: BTreeSet<String> = (0..3).map(|i| format!("m{i}")).collect();
+    let mut api = RuntimeApi::start(vec![json!({"Records": event}).to_string()]).await;
+    api.deadline = std::time::Duration::from_secs(6);
+    // Nothing listens there: every export fails and is retried until the drain.
+    let closed = common::daemon::free_port();
+    let env = [
+        ("TRAILFLOW_LEDGER__KIND", "memory".to_string()),
+        ("TRAILFLOW_EXPORT__KIND", "otlp".to_string()),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        ),
+    ];
+    let mut function = spawn_function(&stack, &api, &env);
+    let answers = api
+        .wait_for_answers(1, std::time::Duration::from_secs(60))
+        .await;
+    let _ = function.kill();
+    let _ = function.wait();
+    let log = std::fs::read_to_string(stack.path("lambda.log")).unwrap_or_default();
+    assert_eq!(answers.len(), 1, "{log}");
+    let answer = &answers[0];
+    assert_eq!(answer.kind, "response", "{answer:?}\n{log}");
+    assert!(
+        answer.before_deadline,
+        "answered after the invocation's deadline: {answer:?}"
+    );
+    assert_eq!(
+        failures(&answer.body),
+        ids,
+        "nothing exported, so every record comes back"
+    );
+}
+
+#[test]
+fn the_lambda_binary_refuses_to_start_where_it_cannot_work() {
+    let binary = env!("CARGO_BIN_EXE_trailflow-lambda");
+    // Outside Lambda: a hint to the local entry point.
+    let out = Command::new(binary)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("trailflow lambda-invoke"), "{err}");
+    // A sink nothing can serve inside Lambda fails the init, before any event is taken.
+    let out = Command::new(binary)
+        .envs(runtime_api::variables("127.0.0.1:9"))
+        .env("TRAILFLOW_EXPORT__KIND", "prometheus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing scrapes"), "{err}");
 }

@@ -23,4 +23,6 @@ USER nonroot:nonroot
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/usr/local/bin/trailflow", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/trailflow"]
+# As a Lambda function, the command is `lambda` (deploy/terraform/lambda-example): the binary
+# is its own Lambda runtime client, so no Lambda base image is needed.
 CMD ["run", "--config", "/etc/trailflow/trailflow.toml"]

@@ -4,8 +4,7 @@
 //! every record not deleted is reported in `batchItemFailures`, so Lambda
 //! returns exactly those messages to the queue (`ReportBatchItemFailures`).
 //! The metrics are exported before the handler returns. The `lambda_runtime`
-//! glue lives in the `trailflow-lambda` binary (`src/bin/trailflow-lambda.rs`);
-//! this part needs no runtime and is what `trailflow lambda-invoke` calls.
+//! glue is `trailflow lambda` (`cli/lambda.rs`); this part needs no runtime.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

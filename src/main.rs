@@ -6,7 +6,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
-use trailflow::cli::{Cli, Command, decode, query, replay, run};
+use trailflow::cli::{Cli, Command, decode, lambda, query, replay, run};
 
 /// A single-threaded runtime: replay and query run on one core, like the benchmarks measure.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -80,22 +80,16 @@ fn main() -> anyhow::Result<ExitCode> {
             run::config(command, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Lambda(args) => match lambda::serve(args) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e @ lambda::LambdaCliError::NotInLambda(_)) => {
+                eprintln!("{e}");
+                Ok(ExitCode::from(2))
+            }
+            Err(e) => Err(e.into()),
+        },
         Command::LambdaInvoke(args) => {
-            let text = if args.event.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(&args.event)?
-            };
-            let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text)?;
-            let config = match &args.config {
-                Some(p) => trailflow::config::Config::load(p)?,
-                None => trailflow::config::Config::parse("(defaults)", "", std::env::vars())?,
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            let response = runtime.block_on(trailflow::lambda::handle(config, &event, None))?;
-            println!("{}", serde_json::to_string(&response)?);
+            lambda::invoke(args, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck(args) => match trailflow::cli::healthcheck::status(args) {

@@ -150,3 +150,105 @@ fn the_ecs_example_runs_non_root_with_a_healthcheck_and_a_drain_window() {
     assert!(main.contains("stopTimeout"), "a drain window");
     assert!(main.contains("ecs-tasks.amazonaws.com"));
 }
+
+/// The block `kind "name"` of a parsed file's `resource` list.
+fn resource<'a>(file: &'a Value, kind: &str, name: &str) -> &'a Value {
+    file["resource"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.get(format!("\"{kind}\""))?.get(format!("\"{name}\"")))
+        .unwrap_or_else(|| panic!("resource {kind}.{name}"))
+}
+
+/// An HCL string literal's text (`"x"` -> `x`); interpolations stay as they are.
+fn unquote(v: &Value) -> String {
+    let s = v.as_str().unwrap_or_default();
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
+        .to_string()
+}
+
+#[test]
+fn the_lambda_example_runs_the_image_as_a_function_reporting_partial_batch_failures() {
+    let Some(files) = parse_dir("lambda-example") else {
+        return;
+    };
+    let main = &files["main.tf"];
+    let mapping = resource(main, "aws_lambda_event_source_mapping", "queue");
+    assert_eq!(
+        mapping["function_response_types"][0], "\"ReportBatchItemFailures\"",
+        "partial batch responses, or one bad object fails its whole batch"
+    );
+    assert_eq!(
+        unquote(&mapping["event_source_arn"]),
+        "${module.trailflow.queue_arn}"
+    );
+    let function = resource(main, "aws_lambda_function", "trailflow");
+    // The image's own binary, with the command that makes it a Lambda runtime client.
+    let command: Vec<String> = function["image_config"][0]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(unquote)
+        .collect();
+    assert_eq!(command, ["lambda"]);
+    assert!(
+        function["image_config"][0].get("entry_point").is_none(),
+        "the image's entry point (trailflow) stays"
+    );
+    let dockerfile = std::fs::read_to_string(
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("Dockerfile"),
+    )
+    .unwrap();
+    assert!(dockerfile.contains(r#"ENTRYPOINT ["/usr/local/bin/trailflow"]"#));
+    let module = &main["module"][0]["\"trailflow\""];
+    assert_eq!(module["create_irsa_role"], false);
+    assert_eq!(
+        unquote(&module["visibility_timeout_seconds"]),
+        "${var.timeout_seconds * 6}",
+        "AWS's rule for SQS event sources: visibility six times the function timeout"
+    );
+    assert_eq!(
+        unquote(&resource(main, "aws_iam_role_policy", "function")["policy"]),
+        "${module.trailflow.permissions_policy_json}"
+    );
+
+    // The environment the function gets is a configuration trailflow accepts, with the
+    // shared DynamoDB ledger (environments come and go) and OTLP.
+    let variables = function["environment"][0]["variables"].as_object().unwrap();
+    let env: Vec<(String, String)> = variables
+        .iter()
+        .map(|(k, v)| {
+            let v = unquote(v);
+            // Terraform fills these in; any value of the right shape will do here.
+            let v = if v.starts_with("${") {
+                "placeholder".into()
+            } else {
+                v
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("TRAILFLOW_LEDGER__KIND"), Some("dynamodb"));
+    assert_eq!(get("TRAILFLOW_EXPORT__KIND"), Some("otlp"));
+    let config = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join(
+        get("TRAILFLOW_CONFIG")
+            .unwrap()
+            .replace("/etc/trailflow/trailflow.toml", "deploy/example.toml"),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
+        .args(["config", "check"])
+        .arg(&config)
+        .env_clear()
+        .envs(env.iter().filter(|(k, _)| k != "TRAILFLOW_CONFIG").cloned())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the function's environment: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod healthcheck;
+pub mod lambda;
 pub use crate::source::directory as inputs;
 pub mod output;
 pub mod query;
@@ -46,9 +47,20 @@ pub enum Command {
     Config(ConfigCommand),
     /// Exit 0 when the local health endpoint answers 200 (a container HEALTHCHECK without curl).
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Run as an AWS Lambda function behind an SQS event source (inside Lambda: polls the
+    /// Lambda Runtime API and answers each batch with its partial-batch response).
+    Lambda(LambdaArgs),
     /// Run the Lambda handler once on an SQS event (JSON file or `-`) and print its
     /// partial-batch response: Lambda mode, locally.
     LambdaInvoke(LambdaInvokeArgs),
+}
+
+/// Arguments of `trailflow lambda`.
+#[derive(Debug, clap::Args)]
+pub struct LambdaArgs {
+    /// Configuration file (its source is ignored: the events are the source).
+    #[arg(long, env = "TRAILFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `trailflow lambda-invoke`.

@@ -2,7 +2,7 @@
 //! the records are counted as replay counts them, the metrics are exported before the
 //! invocation returns, only the messages that could not be processed come back as
 //! `batchItemFailures`, and a retried batch counts nothing twice. First through the local
-//! entry point (`trailflow lambda-invoke`), then through the `trailflow-lambda` binary itself
+//! entry point (`trailflow lambda-invoke`), then through `trailflow lambda` itself
 //! under a stand-in for the Lambda Runtime API on loopback (the one part that cannot run
 //! here), exporting over OTLP to a real receiver.
 
@@ -174,11 +174,12 @@ fn sample_records(stack: &Stack, objects: &[(String, Vec<u8>)], prefix: &str) ->
         .collect()
 }
 
-/// Starts `trailflow-lambda` against `api` with the example configuration and `env`.
+/// Starts `trailflow lambda` against `api` with the example configuration and `env`.
 fn spawn_function(stack: &Stack, api: &RuntimeApi, env: &[(&str, String)]) -> std::process::Child {
     let config =
         Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("deploy/example.toml");
-    Command::new(env!("CARGO_BIN_EXE_trailflow-lambda"))
+    Command::new(env!("CARGO_BIN_EXE_trailflow"))
+        .arg("lambda")
         .env("TRAILFLOW_CONFIG", config)
         .envs(api.env())
         .envs(stack.moto.env())
@@ -324,9 +325,13 @@ async fn an_invocation_that_cannot_export_answers_before_its_deadline_with_every
 
 #[test]
 fn the_lambda_binary_refuses_to_start_where_it_cannot_work() {
-    let binary = env!("CARGO_BIN_EXE_trailflow-lambda");
+    let lambda = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trailflow"));
+        command.arg("lambda");
+        command
+    };
     // Outside Lambda: a hint to the local entry point.
-    let out = Command::new(binary)
+    let out = lambda()
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .output()
         .unwrap();
@@ -334,7 +339,7 @@ fn the_lambda_binary_refuses_to_start_where_it_cannot_work() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("trailflow lambda-invoke"), "{err}");
     // A sink nothing can serve inside Lambda fails the init, before any event is taken.
-    let out = Command::new(binary)
+    let out = lambda()
         .envs(runtime_api::variables("127.0.0.1:9"))
         .env("TRAILFLOW_EXPORT__KIND", "prometheus")
         .output()

@@ -3,6 +3,11 @@ output "queue_url" {
   value       = aws_sqs_queue.notifications.id
 }
 
+output "queue_arn" {
+  description = "The queue, for an event source mapping (Lambda) or an EventBridge target."
+  value       = aws_sqs_queue.notifications.arn
+}
+
 output "dead_letter_queue_url" {
   description = "The dead-letter queue (trailflow finds it from the redrive policy too)."
   value       = aws_sqs_queue.dlq.id

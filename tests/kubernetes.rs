@@ -62,6 +62,28 @@ fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind}"))
 }
 
+/// The document of `kind` whose name starts with `prefix` (generated names carry a hash).
+fn find_named<'a>(docs: &'a [Value], kind: &str, prefix: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| {
+            d["kind"] == kind
+                && d["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no {kind} {prefix}*"))
+}
+
+/// The variables of the generated `trailflow-aws` ConfigMap (base/aws.env).
+fn aws_env(docs: &[Value]) -> Vec<(String, String)> {
+    find_named(docs, "ConfigMap", "trailflow-aws-")["data"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect()
+}
+
 fn check_common(docs: &[Value]) {
     let deployment = find(docs, "Deployment");
     let pod = &deployment["spec"]["template"];
@@ -79,15 +101,21 @@ fn check_common(docs: &[Value]) {
     );
     assert_eq!(spec["serviceAccountName"], "trailflow");
 
-    // The configuration in the ConfigMap is one trailflow accepts, and the grace period covers
-    // its drain.
-    let config_map = find(docs, "ConfigMap");
+    // The configuration in the ConfigMap, with the AWS resources Terraform wrote into the
+    // container's environment, is one trailflow accepts, and the grace period covers its drain.
+    let config_map = find_named(docs, "ConfigMap", "trailflow-config-");
     let toml = config_map["data"]["trailflow.toml"].as_str().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trailflow.toml");
-    std::fs::write(&path, toml).unwrap();
-    common::config_check(&path);
-    let config = trailflow::config::Config::load(&path).unwrap();
+    let aws = find_named(docs, "ConfigMap", "trailflow-aws-");
+    assert_eq!(
+        container["envFrom"][0]["configMapRef"]["name"], aws["metadata"]["name"],
+        "the container's environment comes from Terraform's values"
+    );
+    let env = aws_env(docs);
+    for key in ["TRAILFLOW_SOURCE__QUEUE_URL", "TRAILFLOW_LEDGER__TABLE"] {
+        assert!(env.iter().any(|(k, _)| k == key), "aws.env sets {key}");
+    }
+    let config = trailflow::config::Config::parse("trailflow-config", toml, env)
+        .unwrap_or_else(|e| panic!("the rendered configuration: {e}"));
     let grace = spec["terminationGracePeriodSeconds"].as_u64().unwrap();
     assert!(
         grace > config.daemon.shutdown_grace_secs + 5,
@@ -130,10 +158,16 @@ fn the_irsa_overlay_renders_with_its_annotations() {
     check_common(&docs);
     let sa = find(&docs, "ServiceAccount");
     let annotations = &sa["metadata"]["annotations"];
-    assert!(
-        annotations["eks.amazonaws.com/role-arn"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("arn:aws:iam::") && a.contains(":role/"))
+    let role = annotations["eks.amazonaws.com/role-arn"].as_str().unwrap();
+    assert!(role.starts_with("arn:aws:iam::") && role.contains(":role/"));
+    let from_terraform = aws_env(&docs)
+        .into_iter()
+        .find(|(k, _)| k == "TRAILFLOW_IRSA_ROLE_ARN")
+        .map(|(_, v)| v);
+    assert_eq!(
+        Some(role.to_string()),
+        from_terraform,
+        "the role ARN is the one Terraform wrote"
     );
     assert_eq!(
         annotations["eks.amazonaws.com/sts-regional-endpoints"],

@@ -3,6 +3,7 @@
 //! condition on an issuer stripped of its scheme and trailing slash, and its permission
 //! policy must stay least-privilege (no writes to the log bucket, no wildcards).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -250,5 +251,76 @@ fn the_lambda_example_runs_the_image_as_a_function_reporting_partial_batch_failu
         out.status.success(),
         "the function's environment: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_module_writes_what_the_kubernetes_manifests_read() {
+    let Some(files) = parse() else { return };
+    // The variables the module's kubernetes_env output sets ...
+    let outputs = text(&files["outputs.tf"]);
+    let written: BTreeSet<String> = outputs
+        .split("TRAILFLOW_")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('=').map(|(k, _)| format!("TRAILFLOW_{k}")))
+        .collect();
+    // ... are exactly those of the file the manifests are built from.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let env_file = std::fs::read_to_string(root.join("deploy/kubernetes/base/aws.env")).unwrap();
+    let read: BTreeSet<String> = env_file
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+        .collect();
+    assert_eq!(written, read);
+
+    // The EKS example writes that output to that file.
+    let Some(eks) = parse_dir("eks-example") else {
+        return;
+    };
+    let file = resource(&eks["main.tf"], "local_file", "kubernetes_env");
+    assert_eq!(
+        unquote(&file["content"]),
+        "${module.trailflow.kubernetes_env}"
+    );
+    let target =
+        unquote(&file["filename"]).replace("${path.module}", "deploy/terraform/eks-example");
+    let resolved = root.join(&target).canonicalize().unwrap();
+    assert_eq!(
+        resolved,
+        root.join("deploy/kubernetes/base/aws.env")
+            .canonicalize()
+            .unwrap()
+    );
+}
+
+#[test]
+fn pod_identity_is_the_alternative_to_irsa() {
+    let Some(files) = parse() else { return };
+    let iam = &files["iam.tf"];
+    let trust = text(iam);
+    assert!(
+        trust.contains("pods.eks.amazonaws.com"),
+        "trusted by the Pod Identity service"
+    );
+    assert!(
+        trust.contains("sts:TagSession"),
+        "Pod Identity tags the session"
+    );
+    let association = resource(iam, "aws_eks_pod_identity_association", "trailflow");
+    assert_eq!(unquote(&association["namespace"]), "${var.namespace}");
+    assert_eq!(
+        unquote(&association["service_account"]),
+        "${var.service_account}"
+    );
+    let role = resource(iam, "aws_iam_role", "pod_identity");
+    assert!(
+        text(&role["lifecycle"]).contains("!var.create_irsa_role"),
+        "IRSA and Pod Identity are exclusive"
+    );
+    assert_eq!(
+        unquote(&resource(iam, "aws_iam_role_policy", "pod_identity")["policy"]),
+        "${data.aws_iam_policy_document.trailflow.json}",
+        "the same least-privilege policy"
     );
 }

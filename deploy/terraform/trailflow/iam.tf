@@ -97,3 +97,48 @@ resource "aws_iam_role_policy" "trailflow" {
   role   = aws_iam_role.trailflow[0].id
   policy = data.aws_iam_policy_document.trailflow.json
 }
+
+# EKS Pod Identity instead of IRSA: the role trusts the Pod Identity service, and an association
+# binds it to the service account. No OIDC provider, no issuer spelling to get wrong.
+data "aws_iam_policy_document" "pod_identity_trust" {
+  statement {
+    sid     = "PodIdentity"
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+    principals {
+      type        = "Service"
+      identifiers = ["pods.eks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "pod_identity" {
+  count                = var.pod_identity_cluster_name != null ? 1 : 0
+  name                 = var.name
+  description          = "trailflow (${var.namespace}/${var.service_account}) through EKS Pod Identity"
+  assume_role_policy   = data.aws_iam_policy_document.pod_identity_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.create_irsa_role
+      error_message = "Choose IRSA or Pod Identity: set create_irsa_role = false with pod_identity_cluster_name."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "pod_identity" {
+  count  = var.pod_identity_cluster_name != null ? 1 : 0
+  name   = var.name
+  role   = aws_iam_role.pod_identity[0].id
+  policy = data.aws_iam_policy_document.trailflow.json
+}
+
+resource "aws_eks_pod_identity_association" "trailflow" {
+  count           = var.pod_identity_cluster_name != null ? 1 : 0
+  cluster_name    = var.pod_identity_cluster_name
+  namespace       = var.namespace
+  service_account = var.service_account
+  role_arn        = aws_iam_role.pod_identity[0].arn
+  tags            = var.tags
+}

@@ -19,8 +19,20 @@ output "ledger_table" {
 }
 
 output "role_arn" {
-  description = "The eks.amazonaws.com/role-arn annotation of the service account (deploy/kubernetes/overlays/irsa)."
-  value       = var.create_irsa_role ? aws_iam_role.trailflow[0].arn : null
+  description = "The role trailflow's pods assume: through IRSA (the eks.amazonaws.com/role-arn annotation of deploy/kubernetes/overlays/irsa) or through the Pod Identity association."
+  value = (
+    var.create_irsa_role ? aws_iam_role.trailflow[0].arn :
+    var.pod_identity_cluster_name != null ? aws_iam_role.pod_identity[0].arn : null
+  )
+}
+
+output "kubernetes_env" {
+  description = "deploy/kubernetes/base/aws.env: the queue, the table and the IRSA role as the container's variables (write it with local_file, as deploy/terraform/eks-example does)."
+  value = join("", [
+    "TRAILFLOW_SOURCE__QUEUE_URL=${aws_sqs_queue.notifications.id}\n",
+    var.create_ledger_table ? "TRAILFLOW_LEDGER__TABLE=${aws_dynamodb_table.ledger[0].name}\n" : "",
+    var.create_irsa_role ? "TRAILFLOW_IRSA_ROLE_ARN=${aws_iam_role.trailflow[0].arn}\n" : "",
+  ])
 }
 
 output "permissions_policy_json" {

@@ -51,6 +51,12 @@ variable "create_irsa_role" {
   default     = true
 }
 
+variable "pod_identity_cluster_name" {
+  description = "Use EKS Pod Identity instead of IRSA: the cluster whose namespace/service_account gets a role through a Pod Identity association (set create_irsa_role = false; the eks-pod-identity-agent add-on must run)."
+  type        = string
+  default     = null
+}
+
 variable "oidc_issuer_url" {
   description = "The EKS cluster's OIDC issuer URL (aws eks describe-cluster --query cluster.identity.oidc.issuer). A trailing slash is removed."
   type        = string

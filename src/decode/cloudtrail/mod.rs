@@ -16,9 +16,9 @@ use super::{DecodeOptions, Location, Output};
 use crate::schema::LogKind;
 use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
 
-/// Rows the builders reserve up front: small objects (most deliveries) stay cheap,
-/// large ones grow the builders geometrically.
-const INITIAL_ROWS: usize = 256;
+/// Bytes per event assumed when sizing the builders from the first chunk of content (events
+/// average ~1.5 KB; guessing short over-reserves a little rather than regrowing).
+const SIZING_EVENT_BYTES: usize = 1024;
 
 /// Push decoder for CloudTrail JSON content.
 pub struct CloudTrailDecoder {
@@ -35,6 +35,7 @@ struct State {
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
+    sized: bool,
 }
 
 impl CloudTrailDecoder {
@@ -49,7 +50,9 @@ impl CloudTrailDecoder {
                     64 * 1024,
                     options.split.max_depth as usize + 2,
                 ),
-                events: EventBuilder::with_capacity(rows.min(INITIAL_ROWS)),
+                // Sized when the first chunk shows how much content there is.
+                events: EventBuilder::with_capacity(0),
+                sized: false,
                 insights: InsightBuilder::with_capacity(16),
                 digests: DigestBuilder::with_capacity(16),
                 scratch: event::EventScratch::default(),
@@ -62,6 +65,15 @@ impl CloudTrailDecoder {
     /// Decodes the next chunk of decompressed content.
     pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
         let state = &mut self.state;
+        if !state.sized {
+            // Builders sized for the object: a 10 KB object must not pay for hundreds of rows
+            // of 50 columns (their fresh pages cost more than its decoding).
+            state.sized = true;
+            let rows = (chunk.len() / SIZING_EVENT_BYTES)
+                .max(8)
+                .min(state.batch_rows);
+            state.events = EventBuilder::with_capacity(rows);
+        }
         self.splitter
             .push(chunk, &mut |item| state.handle(item, out));
     }
@@ -160,7 +172,13 @@ impl State {
     fn flush(&mut self, out: &mut Output, all: bool) {
         let limit = if all { 1 } else { self.batch_rows };
         if self.events.len() >= limit {
+            let rows = self.events.len();
             out.push(LogKind::CloudTrail, self.events.finish());
+            if !all {
+                // `finish` leaves every builder empty: start the next batch with the room the
+                // last one needed instead of regrowing 50 columns from nothing.
+                self.events = EventBuilder::with_capacity(rows);
+            }
         }
         if self.insights.len() >= limit {
             out.push(LogKind::CloudTrailInsight, self.insights.finish());

@@ -171,13 +171,55 @@ impl ColumnBuilder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            ColumnBuilder::Text(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int32(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int64(b) => Arc::new(b.finish()),
-            ColumnBuilder::Seconds(b) => Arc::new(b.finish()),
-        }
+    /// The column so far; the builder starts over with room for as many rows (and text
+    /// bytes) as it just held. Arrow's `finish` leaves a builder with no capacity, and the
+    /// next batch would otherwise regrow (and copy) every buffer from empty.
+    fn finish(&mut self, rows: usize) -> ArrayRef {
+        let (array, fresh): (ArrayRef, ColumnBuilder) = match self {
+            ColumnBuilder::Text(b) => {
+                let bytes = b.values_slice().len();
+                let array = Arc::new(b.finish());
+                (
+                    array,
+                    ColumnBuilder::Text(StringBuilder::with_capacity(rows, bytes)),
+                )
+            }
+            ColumnBuilder::Int32(b) => (Arc::new(b.finish()), Self::new(FieldType::Int32, rows)),
+            ColumnBuilder::Int64(b) => (Arc::new(b.finish()), Self::new(FieldType::Int64, rows)),
+            ColumnBuilder::Seconds(b) => (
+                Arc::new(b.finish()),
+                Self::new(FieldType::UnixSeconds, rows),
+            ),
+        };
+        *self = fresh;
+        array
+    }
+}
+
+/// An all-null column of `rows` rows for a field the layout lacks: a slice of one shared
+/// array per type (no allocation), or a new array past its length.
+fn null_column(ty: FieldType, rows: usize) -> ArrayRef {
+    const SHARED_ROWS: usize = 8192;
+    static SHARED: OnceLock<[ArrayRef; 4]> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| {
+        [
+            FieldType::Text,
+            FieldType::Int32,
+            FieldType::Int64,
+            FieldType::UnixSeconds,
+        ]
+        .map(|t| new_null_array(&t.data_type(), SHARED_ROWS))
+    });
+    let index = match ty {
+        FieldType::Text => 0,
+        FieldType::Int32 => 1,
+        FieldType::Int64 => 2,
+        FieldType::UnixSeconds => 3,
+    };
+    if rows <= SHARED_ROWS {
+        shared[index].slice(0, rows)
+    } else {
+        new_null_array(&ty.data_type(), rows)
     }
 }
 
@@ -220,8 +262,8 @@ impl Columns {
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(KNOWN_FIELDS.len() + self.extra.len());
         for (field, builder) in KNOWN_FIELDS.iter().zip(self.known.iter_mut()) {
             columns.push(match builder {
-                Some(b) => b.finish(),
-                None => new_null_array(&field.ty.data_type(), rows),
+                Some(b) => b.finish(rows),
+                None => null_column(field.ty, rows),
             });
         }
         let schema = if self.extra.is_empty() {
@@ -230,7 +272,9 @@ impl Columns {
             let mut fields: Vec<Arc<Field>> = flowlog::schema().fields().iter().cloned().collect();
             for (name, builder) in self.extra_names.iter().zip(self.extra.iter_mut()) {
                 fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
+                let bytes = builder.values_slice().len();
                 columns.push(Arc::new(builder.finish()));
+                *builder = StringBuilder::with_capacity(rows, bytes);
             }
             Arc::new(Schema::new(fields))
         };

@@ -17,8 +17,9 @@ use crate::schema::LogKind;
 use crate::schema::flowlog::KNOWN_FIELDS;
 use layout::{ColumnBuilder, Columns, Slot};
 
-/// Rows the builders reserve up front: small objects stay cheap, large ones grow geometrically.
-const INITIAL_ROWS: usize = 1024;
+/// Bytes per line assumed when sizing the builders from the first chunk of content (real
+/// lines are 100-260 bytes; guessing short over-reserves a little rather than regrowing).
+const SIZING_LINE_BYTES: usize = 224;
 
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
@@ -32,6 +33,8 @@ pub struct FlowLogDecoder {
     batch_rows: usize,
     tokens: Vec<(usize, usize)>,
     numbers: Vec<Option<i64>>,
+    /// Rows the builders reserve, from the size of the first chunk.
+    capacity: usize,
 }
 
 impl FlowLogDecoder {
@@ -40,7 +43,8 @@ impl FlowLogDecoder {
         let layout = Layout::default_v2();
         let batch_rows = options.batch_rows.max(1);
         Self {
-            columns: Columns::new(&layout, batch_rows.min(INITIAL_ROWS)),
+            // Sized when the first chunk shows how much content there is.
+            columns: Columns::new(&layout, 0),
             layout,
             started: false,
             carry: Vec::new(),
@@ -50,11 +54,20 @@ impl FlowLogDecoder {
             batch_rows,
             tokens: Vec::with_capacity(64),
             numbers: Vec::with_capacity(64),
+            capacity: 0,
         }
     }
 
     /// Decodes the next chunk of decompressed content.
     pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
+        if self.capacity == 0 {
+            // Builders sized for the object: a 10 KB object must not pay for 1,000-row buffers
+            // (their fresh pages cost more than its decoding), a large one must not regrow.
+            self.capacity = (chunk.len() / SIZING_LINE_BYTES)
+                .max(16)
+                .min(self.batch_rows);
+            self.columns = Columns::new(&self.layout, self.capacity);
+        }
         let mut rest = chunk;
         if self.skipping_long_line || !self.carry.is_empty() {
             let Some(p) = memchr(b'\n', rest) else {
@@ -158,7 +171,7 @@ impl FlowLogDecoder {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
         self.flush(out);
-        self.columns = Columns::new(&layout, self.batch_rows.min(INITIAL_ROWS));
+        self.columns = Columns::new(&layout, self.capacity.max(16));
         self.layout = layout;
     }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::daemon::{Stack, StackOptions, assert_totals_eq, exported_totals, records};
+use common::daemon::{Stack, StackOptions, Totals, assert_totals_eq, exported_totals, records};
 use common::otlp::{attr, counter_sum, grpc_receiver};
 use runtime_api::RuntimeApi;
 use serde_json::{Value, json};
@@ -85,30 +85,11 @@ fn failures(response: &Value) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_is_counted_exported_and_only_its_failures_come_back() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "lambda",
-        notify: false,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some((stack, objects, truth)) = stack_with_samples("lambda").await else {
         return;
     };
-    let objects = common::daemon::sample_objects("");
-    for (key, bytes) in &objects {
-        stack.put(key, bytes).await;
-    }
-    let truth = stack.truth(&objects);
     let bucket = stack.bucket.clone();
-    let mut records = Vec::new();
-    for (i, (key, _)) in objects.iter().enumerate() {
-        let body = match i % 3 {
-            0 => s3_body(&bucket, key),
-            1 => sns(&s3_body(&bucket, key)),
-            _ => eventbridge(&bucket, key),
-        };
-        records.push(record(&format!("m{i}"), body));
-    }
+    let mut records = sample_records(&stack, &objects, "m");
     records.push(record("poison", "not a notification".into()));
     records.push(record(
         "missing",
@@ -157,6 +138,23 @@ async fn a_batch_is_counted_exported_and_only_its_failures_come_back() {
     assert_eq!(recounted, 0.0, "the retried batch was all duplicates");
 }
 
+/// A moto stack named `name` whose bucket (without notifications: the tests build the events)
+/// holds the samples; returns it with the objects and what replay counts in them.
+async fn stack_with_samples(name: &'static str) -> Option<(Stack, Vec<(String, Vec<u8>)>, Totals)> {
+    let stack = Stack::start(StackOptions {
+        name,
+        notify: false,
+        ..Default::default()
+    })
+    .await?;
+    let objects = common::daemon::sample_objects("");
+    for (key, bytes) in &objects {
+        stack.put(key, bytes).await;
+    }
+    let truth = stack.truth(&objects);
+    Some((stack, objects, truth))
+}
+
 /// An event of `records` (message id, body) for the samples in `stack`'s bucket: each object
 /// in turn as an S3, SNS-wrapped and EventBridge notification.
 fn sample_records(stack: &Stack, objects: &[(String, Vec<u8>)], prefix: &str) -> Vec<Value> {
@@ -193,20 +191,9 @@ fn spawn_function(stack: &Stack, api: &RuntimeApi, env: &[(&str, String)]) -> st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lambda_binary_answers_each_invocation_after_exporting_deltas() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "lambdart",
-        notify: false,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some((stack, objects, truth)) = stack_with_samples("lambdart").await else {
         return;
     };
-    let objects = common::daemon::sample_objects("");
-    for (key, bytes) in &objects {
-        stack.put(key, bytes).await;
-    }
-    let truth = stack.truth(&objects);
     let (first_half, second_half) = objects.split_at(objects.len() / 2);
     let mut first = sample_records(&stack, first_half, "a");
     first.push(record("poison", "not a notification".into()));
@@ -275,19 +262,9 @@ async fn the_lambda_binary_answers_each_invocation_after_exporting_deltas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invocation_that_cannot_export_answers_before_its_deadline_with_every_record() {
-    let Some(stack) = Stack::start(StackOptions {
-        name: "lambdadl",
-        notify: false,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some((stack, objects, _)) = stack_with_samples("lambdadl").await else {
         return;
     };
-    let objects = common::daemon::sample_objects("");
-    for (key, bytes) in &objects[..3] {
-        stack.put(key, bytes).await;
-    }
     let event = sample_records(&stack, &objects[..3], "m");
     let ids: BTreeSet<String> = (0..3).map(|i| format!("m{i}")).collect();
     let mut api = RuntimeApi::start(vec![json!({"Records": event}).to_string()]).await;

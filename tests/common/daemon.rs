@@ -149,9 +149,10 @@ impl Stack {
 
     /// What `trailflow replay` computes over `objects` (written under the scratch directory).
     pub fn truth(&self, objects: &[(String, Vec<u8>)]) -> Totals {
-        let dir = self.path("truth");
-        write_objects(&dir, objects);
-        replay_totals(&dir)
+        // A directory of its own per call: a second truth must not see the first's objects.
+        let dir = tempfile::tempdir_in(self.dir.path()).unwrap();
+        write_objects(dir.path(), objects);
+        replay_totals(dir.path())
     }
 
     /// Uploads an object to the notifying bucket.

@@ -8,6 +8,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod corpus;
 mod runtime_api;
 
 use std::collections::BTreeSet;

@@ -269,7 +269,7 @@ async fn an_invocation_that_cannot_export_answers_before_its_deadline_with_every
     let event = sample_records(&stack, &objects[..3], "m");
     let ids: BTreeSet<String> = (0..3).map(|i| format!("m{i}")).collect();
     let mut api = RuntimeApi::start(vec![json!({"Records": event}).to_string()]).await;
-    api.deadline = std::time::Duration::from_secs(6);
+    api.deadline = std::time::Duration::from_secs(10);
     // Nothing listens there: every export fails and is retried until the drain.
     let closed = common::daemon::free_port();
     let env = [

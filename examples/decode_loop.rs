@@ -5,6 +5,10 @@
 use anyhow::Context;
 use trailflow::decode::{DecodeOptions, KindHint, decode_object};
 
+// The allocator of the trailflow binary, so that profiles show what it does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let file = args.next().context("usage: decode_loop FILE [TIMES]")?;

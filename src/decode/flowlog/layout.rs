@@ -2,7 +2,7 @@
 //! default version-2 format when there is none), and the typed column builders
 //! that follow it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{
@@ -26,6 +26,9 @@ pub enum Slot {
     /// A field that is dropped (duplicate, or past the extra-field limit).
     Skip,
 }
+
+/// A header's layout, shared, with the problems worth reporting about the header.
+pub type HeaderLayout = (Arc<Layout>, Vec<String>);
 
 /// The layout of the lines that follow a header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,9 +112,34 @@ impl Layout {
         )
     }
 
-    /// The default (version 2) layout.
-    pub fn default_v2() -> Layout {
-        Layout::from_names(flowlog::DEFAULT_V2_FIELDS).0
+    /// The default (version 2) layout, built once.
+    pub fn default_v2() -> Arc<Layout> {
+        static DEFAULT: OnceLock<Arc<Layout>> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Arc::new(Layout::from_names(flowlog::DEFAULT_V2_FIELDS).0))
+            .clone()
+    }
+
+    /// The layout of a header line with its problems, built once per distinct header: the
+    /// objects of one flow log all repeat theirs, and building it (name lookups, sets) costs
+    /// about a tenth of decoding a 50-line object.
+    pub fn of_header(line: &str) -> HeaderLayout {
+        /// Distinct headers remembered; past that (hostile input) layouts are built each time.
+        const CACHED_HEADERS: usize = 256;
+        static CACHE: OnceLock<Mutex<HashMap<String, HeaderLayout>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(hit) = cache.lock().ok().and_then(|c| c.get(line).cloned()) {
+            return hit;
+        }
+        let names: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+        let (layout, problems) = Layout::from_names(&names);
+        let built = (Arc::new(layout), problems);
+        if let Ok(mut c) = cache.lock()
+            && c.len() < CACHED_HEADERS
+        {
+            c.insert(line.to_string(), built.clone());
+        }
+        built
     }
 }
 
@@ -171,27 +199,29 @@ impl ColumnBuilder {
         }
     }
 
-    /// The column so far; the builder starts over with room for as many rows (and text
-    /// bytes) as it just held. Arrow's `finish` leaves a builder with no capacity, and the
-    /// next batch would otherwise regrow (and copy) every buffer from empty.
-    fn finish(&mut self, rows: usize) -> ArrayRef {
-        let (array, fresh): (ArrayRef, ColumnBuilder) = match self {
+    /// The column so far. With `reserve`, the builder starts over with room for that many rows
+    /// (and as many text bytes as it just held): Arrow's `finish` leaves a builder with no
+    /// capacity, and the next batch would otherwise regrow (and copy) every buffer from empty.
+    fn finish(&mut self, reserve: Option<usize>) -> ArrayRef {
+        let (array, bytes): (ArrayRef, usize) = match self {
             ColumnBuilder::Text(b) => {
                 let bytes = b.values_slice().len();
-                let array = Arc::new(b.finish());
-                (
-                    array,
-                    ColumnBuilder::Text(StringBuilder::with_capacity(rows, bytes)),
-                )
+                (Arc::new(b.finish()), bytes)
             }
-            ColumnBuilder::Int32(b) => (Arc::new(b.finish()), Self::new(FieldType::Int32, rows)),
-            ColumnBuilder::Int64(b) => (Arc::new(b.finish()), Self::new(FieldType::Int64, rows)),
-            ColumnBuilder::Seconds(b) => (
-                Arc::new(b.finish()),
-                Self::new(FieldType::UnixSeconds, rows),
-            ),
+            ColumnBuilder::Int32(b) => (Arc::new(b.finish()), 0),
+            ColumnBuilder::Int64(b) => (Arc::new(b.finish()), 0),
+            ColumnBuilder::Seconds(b) => (Arc::new(b.finish()), 0),
         };
-        *self = fresh;
+        if let Some(rows) = reserve {
+            *self = match self {
+                ColumnBuilder::Text(_) => {
+                    ColumnBuilder::Text(StringBuilder::with_capacity(rows, bytes))
+                }
+                ColumnBuilder::Int32(_) => Self::new(FieldType::Int32, rows),
+                ColumnBuilder::Int64(_) => Self::new(FieldType::Int64, rows),
+                ColumnBuilder::Seconds(_) => Self::new(FieldType::UnixSeconds, rows),
+            };
+        }
         array
     }
 }
@@ -256,13 +286,15 @@ impl Columns {
         }
     }
 
-    /// A batch in the canonical column order (absent fields null), extra columns after.
-    pub fn finish(&mut self) -> RecordBatch {
+    /// A batch in the canonical column order (absent fields null), extra columns after;
+    /// `more` when another batch follows in this layout.
+    pub fn finish(&mut self, more: bool) -> RecordBatch {
         let rows = std::mem::take(&mut self.rows);
+        let reserve = more.then_some(rows);
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(KNOWN_FIELDS.len() + self.extra.len());
         for (field, builder) in KNOWN_FIELDS.iter().zip(self.known.iter_mut()) {
             columns.push(match builder {
-                Some(b) => b.finish(rows),
+                Some(b) => b.finish(reserve),
                 None => null_column(field.ty, rows),
             });
         }
@@ -274,7 +306,9 @@ impl Columns {
                 fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
                 let bytes = builder.values_slice().len();
                 columns.push(Arc::new(builder.finish()));
-                *builder = StringBuilder::with_capacity(rows, bytes);
+                if more {
+                    *builder = StringBuilder::with_capacity(rows, bytes);
+                }
             }
             Arc::new(Schema::new(fields))
         };

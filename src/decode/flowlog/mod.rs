@@ -8,6 +8,8 @@
 mod layout;
 pub mod parquet;
 
+use std::sync::Arc;
+
 use memchr::memchr;
 
 pub use layout::{Layout, MAX_EXTRA_FIELDS, is_header};
@@ -23,7 +25,7 @@ const SIZING_LINE_BYTES: usize = 224;
 
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
-    layout: Layout,
+    layout: Arc<Layout>,
     columns: Columns,
     started: bool,
     carry: Vec<u8>,
@@ -98,7 +100,7 @@ impl FlowLogDecoder {
             let line = std::mem::take(&mut self.carry);
             self.line(&line, out);
         }
-        self.flush(out);
+        self.flush(out, false);
     }
 
     fn carry_over(&mut self, tail: &[u8], out: &mut Output) {
@@ -118,9 +120,11 @@ impl FlowLogDecoder {
         }
     }
 
-    fn flush(&mut self, out: &mut Output) {
+    /// Emits the rows so far as a batch; `more` when the object continues in this layout (the
+    /// builders then keep room for another batch like it).
+    fn flush(&mut self, out: &mut Output, more: bool) {
         if self.columns.rows > 0 {
-            out.push(LogKind::FlowLog, self.columns.finish());
+            out.push(LogKind::FlowLog, self.columns.finish(more));
         }
     }
 
@@ -149,28 +153,17 @@ impl FlowLogDecoder {
     }
 
     fn header(&mut self, line: &[u8], first: bool, out: &mut Output) {
-        let names: Vec<&str> = std::str::from_utf8(line)
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|t| !t.is_empty())
-            .collect();
-        if self
-            .layout
-            .names
-            .iter()
-            .map(String::as_str)
-            .eq(names.iter().copied())
-        {
+        let (layout, problems) = Layout::of_header(std::str::from_utf8(line).unwrap_or_default());
+        if Arc::ptr_eq(&layout, &self.layout) || *layout == *self.layout {
             return; // the same header again (concatenated files)
         }
-        let (layout, problems) = Layout::from_names(&names);
         for p in problems {
             out.errors.record(Location::Line(self.line_no), p);
         }
         if !first {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
-        self.flush(out);
+        self.flush(out, false);
         self.columns = Columns::new(&layout, self.capacity.max(16));
         self.layout = layout;
     }
@@ -255,7 +248,7 @@ impl FlowLogDecoder {
         }
         self.columns.rows += 1;
         if self.columns.rows >= self.batch_rows {
-            self.flush(out);
+            self.flush(out, true);
         }
     }
 }

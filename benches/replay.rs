@@ -55,6 +55,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn pipeline(rt: &tokio::runtime::Runtime, window_rows: usize) -> Pipeline {
     let mut config = Config::default();
     config.engine.window_max_rows = window_rows;
+    config.engine.window_max_flow_rows = window_rows;
     rt.block_on(Pipeline::new(
         &config,
         load_catalog(None).expect("built-in queries"),

@@ -5,8 +5,6 @@
 //! and prints the peak resident memory the decode added, as a multiple of the decompressed size.
 //! `cargo run --release --example peak_memory -- replay DIR` runs the whole pipeline (default
 //! windows, every metric query) over a directory and prints the peak resident memory.
-//! `cargo run --release --example peak_memory -- replay DIR` runs the whole pipeline (windows of
-//! the default size, every metric query) over a directory and prints the peak resident memory.
 
 use anyhow::{Context, bail};
 use trailflow::decode::{DecodeOptions, KindHint, decode_object};

@@ -141,10 +141,7 @@ pub async fn run(
     let engine = Engine::new(catalog, &config.lookups).await?;
     let series = SeriesSet::new(engine.catalog(), config.engine.series_limit);
     let metrics = SelfMetrics::new(series.metrics());
-    let windower = Windower::new(WindowPolicy {
-        max_rows: config.engine.window_max_rows,
-        max_age: Duration::from_secs(config.engine.window_max_age_secs),
-    });
+    let windower = Windower::new(WindowPolicy::of(&config.engine));
     let ledger = open_ledger(&config.ledger).await?;
     let health = Arc::new(Health::default());
     let owner = instance_id(&config);

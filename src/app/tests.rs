@@ -87,6 +87,7 @@ async fn rig(lease: Duration) -> Rig {
         engine,
         windower: Windower::new(WindowPolicy {
             max_rows: 1_000_000,
+            max_flow_rows: 1_000_000,
             max_age: Duration::from_secs(3600),
         }),
         series,

@@ -122,7 +122,8 @@ pub struct ReplayArgs {
     /// Directory of metric queries instead of the built-in ones.
     #[arg(long)]
     pub queries: Option<PathBuf>,
-    /// Records per window (overrides the configuration).
+    /// Records per window, CloudTrail and flow logs alike (overrides both limits of the
+    /// configuration).
     #[arg(long)]
     pub window_rows: Option<usize>,
     /// Which decoder to use; `auto` goes by the AWS key layout, then by content.

@@ -34,6 +34,7 @@ pub async fn replay(
     };
     if let Some(rows) = args.window_rows {
         config.engine.window_max_rows = rows;
+        config.engine.window_max_flow_rows = rows;
     }
     config.validate()?;
     let queries_dir = args.queries.clone().or(config.engine.queries_dir.clone());

@@ -59,8 +59,12 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// A window closes when it holds at least this many records.
+    /// A window closes when it holds at least this many CloudTrail records.
     pub window_max_rows: usize,
+    /// A window closes when it holds at least this many flow-log records. Flow-log rows are
+    /// small and every window pays a fixed cost (planning every query), so their windows
+    /// are larger for about the same memory.
+    pub window_max_flow_rows: usize,
     /// A window closes when it has been open this long, in seconds.
     pub window_max_age_secs: u64,
     /// Series kept per metric; further label sets go to one overflow series.
@@ -71,6 +75,10 @@ pub struct EngineConfig {
 
 fn default_window_max_rows() -> usize {
     25_000
+}
+
+fn default_window_max_flow_rows() -> usize {
+    200_000
 }
 
 fn default_window_max_age_secs() -> u64 {
@@ -85,6 +93,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             window_max_rows: default_window_max_rows(),
+            window_max_flow_rows: default_window_max_flow_rows(),
             window_max_age_secs: default_window_max_age_secs(),
             series_limit: default_series_limit(),
             queries_dir: None,
@@ -234,11 +243,15 @@ impl Config {
             ));
         }
         let e = &self.engine;
-        if e.window_max_rows == 0 || e.window_max_rows > 50_000_000 {
-            return Err(ConfigError::Invalid(format!(
-                "engine.window_max_rows must be 1..=50000000, not {}",
-                e.window_max_rows
-            )));
+        for (name, rows) in [
+            ("window_max_rows", e.window_max_rows),
+            ("window_max_flow_rows", e.window_max_flow_rows),
+        ] {
+            if rows == 0 || rows > 50_000_000 {
+                return Err(ConfigError::Invalid(format!(
+                    "engine.{name} must be 1..=50000000, not {rows}"
+                )));
+            }
         }
         if e.window_max_age_secs == 0 || e.window_max_age_secs > 3600 {
             return Err(ConfigError::Invalid(format!(

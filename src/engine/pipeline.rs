@@ -49,8 +49,8 @@ impl Pipeline {
             Duration::from_secs(u64::MAX / 4)
         };
         let windower = Windower::new(WindowPolicy {
-            max_rows: config.engine.window_max_rows,
             max_age,
+            ..WindowPolicy::of(&config.engine)
         });
         Ok(Pipeline {
             engine,

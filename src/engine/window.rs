@@ -11,10 +11,27 @@ use crate::schema::LogKind;
 /// When a window closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowPolicy {
-    /// Close once the window holds at least this many rows.
+    /// Close once the window holds at least this many rows of CloudTrail's tables.
     pub max_rows: usize,
+    /// Close once the window holds at least this many flow-log rows.
+    pub max_flow_rows: usize,
     /// Close once the window has been open this long.
     pub max_age: Duration,
+}
+
+impl WindowPolicy {
+    /// The policy of the engine's configuration.
+    pub fn of(engine: &crate::config::EngineConfig) -> Self {
+        Self {
+            max_rows: engine.window_max_rows,
+            max_flow_rows: engine.window_max_flow_rows,
+            max_age: Duration::from_secs(engine.window_max_age_secs),
+        }
+    }
+
+    fn full(&self, window: &Window<impl Sized>) -> bool {
+        window.rows - window.flow_rows >= self.max_rows || window.flow_rows >= self.max_flow_rows
+    }
 }
 
 /// The objects and rows of one window. Batches are kept per object, so an
@@ -24,6 +41,8 @@ pub struct Window<O> {
     entries: Vec<(O, Vec<(LogKind, RecordBatch)>)>,
     /// Rows over all tables.
     pub rows: usize,
+    /// Rows of the flow-log table.
+    pub flow_rows: usize,
     opened: Instant,
 }
 
@@ -32,6 +51,7 @@ impl<O> Window<O> {
         Self {
             entries: Vec::new(),
             rows: 0,
+            flow_rows: 0,
             opened: now,
         }
     }
@@ -65,12 +85,8 @@ impl<O> Window<O> {
     pub fn retain(&mut self, mut keep: impl FnMut(&O) -> bool) -> usize {
         let before = self.entries.len();
         self.entries.retain(|(o, _)| keep(o));
-        self.rows = self
-            .entries
-            .iter()
-            .flat_map(|(_, b)| b.iter())
-            .map(|(_, b)| b.num_rows())
-            .sum();
+        let (rows, flow_rows) = rows_of(self.entries.iter().flat_map(|(_, b)| b.iter()));
+        (self.rows, self.flow_rows) = (rows, flow_rows);
         before - self.entries.len()
     }
 }
@@ -106,9 +122,11 @@ impl<O> Windower<O> {
             .into_iter()
             .map(|(kind, batch)| (kind, canonical(kind, batch)))
             .collect();
-        self.current.rows += batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>();
+        let (rows, flow_rows) = rows_of(batches.iter());
+        self.current.rows += rows;
+        self.current.flow_rows += flow_rows;
         self.current.entries.push((object, batches));
-        (self.current.rows >= self.policy.max_rows).then(|| self.take(now))
+        self.policy.full(&self.current).then(|| self.take(now))
     }
 
     /// Returns the window if it is older than the policy allows.
@@ -143,6 +161,17 @@ impl<O> Windower<O> {
     }
 }
 
+/// Rows over all the batches, and those of the flow-log table.
+fn rows_of<'a>(batches: impl Iterator<Item = &'a (LogKind, RecordBatch)>) -> (usize, usize) {
+    batches.fold((0, 0), |(all, flow), (kind, b)| {
+        let n = b.num_rows();
+        (
+            all + n,
+            flow + if *kind == LogKind::FlowLog { n } else { 0 },
+        )
+    })
+}
+
 /// Drops the extra (unknown) columns a flow-log batch may carry, so every batch of a table has its schema.
 fn canonical(kind: LogKind, batch: RecordBatch) -> RecordBatch {
     let schema = kind.schema();
@@ -172,10 +201,43 @@ mod tests {
         d.batches.into_iter().next().unwrap()
     }
 
+    fn cloudtrail_batch(rows: usize) -> (LogKind, RecordBatch) {
+        let event = r#"{"eventVersion":"1.08","eventTime":"2026-11-27T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
+        let text = vec![event; rows].join("\n");
+        let d = crate::decode::decode_object(
+            "e.json",
+            text.as_bytes(),
+            crate::decode::KindHint::CloudTrail,
+            &Default::default(),
+        );
+        d.batches.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn each_table_has_its_own_row_limit() {
+        let policy = WindowPolicy {
+            max_rows: 5,
+            max_flow_rows: 20,
+            max_age: Duration::from_secs(5),
+        };
+        let mut w = Windower::new(policy);
+        let t0 = Instant::now();
+        assert!(w.push("flows", vec![flow_batch(12)], t0).is_none());
+        assert!(w.push("events", vec![cloudtrail_batch(4)], t0).is_none());
+        let full = w
+            .push("more events", vec![cloudtrail_batch(1)], t0)
+            .unwrap();
+        assert_eq!((full.rows, full.flow_rows), (17, 12));
+        assert!(w.push("flows", vec![flow_batch(19)], t0).is_none());
+        let full = w.push("flows", vec![flow_batch(1)], t0).unwrap();
+        assert_eq!((full.rows, full.flow_rows), (20, 20));
+    }
+
     #[test]
     fn windows_close_on_rows_and_age_without_splitting_objects() {
         let policy = WindowPolicy {
-            max_rows: 10,
+            max_rows: 1_000,
+            max_flow_rows: 10,
             max_age: Duration::from_secs(5),
         };
         let mut w = Windower::new(policy);

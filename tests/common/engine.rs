@@ -30,6 +30,7 @@ pub async fn evaluate(events: Vec<Value>, flows: &str) -> SeriesSet {
     let mut series = SeriesSet::new(engine.catalog(), 100);
     let mut windower = Windower::new(WindowPolicy {
         max_rows: usize::MAX,
+        max_flow_rows: usize::MAX,
         max_age: std::time::Duration::from_secs(3600),
     });
     let options = DecodeOptions::default();

@@ -123,6 +123,16 @@ struct Planned {
     table: LogKind,
     query: MetricQuery,
     plan: LogicalPlan,
+    /// The plan after the logical optimizer, for queries that do not read the evaluation
+    /// time: only physical planning is left for each window. Queries with `now()` (or
+    /// `current_*`) are optimized per window, since the optimizer folds the time in.
+    optimized: Option<LogicalPlan>,
+}
+
+/// True when a query reads the time of evaluation, which the optimizer folds into a constant.
+fn reads_evaluation_time(sql: &str) -> bool {
+    let sql = sql.to_ascii_lowercase();
+    sql.contains("now(") || sql.contains("current_")
 }
 
 /// Saved queries planned against the window tables.
@@ -162,6 +172,15 @@ impl Engine {
                 .await
                 .map_err(|e| plan_err(e.to_string()))?;
             points::check_result_schema(query, plan.schema().as_arrow()).map_err(plan_err)?;
+            let optimized = if reads_evaluation_time(&query.sql) {
+                None
+            } else {
+                Some(
+                    ctx.state()
+                        .optimize(&plan)
+                        .map_err(|e| plan_err(e.to_string()))?,
+                )
+            };
             let metric = names
                 .iter()
                 .position(|n| *n == query.name)
@@ -171,6 +190,7 @@ impl Engine {
                 table,
                 query: query.clone(),
                 plan,
+                optimized,
             });
         }
         Ok(Engine {
@@ -206,7 +226,16 @@ impl Engine {
                 file: p.query.file.clone(),
                 source,
             };
-            let physical = state.create_physical_plan(&p.plan).await.map_err(exec)?;
+            let physical = match &p.optimized {
+                Some(plan) => {
+                    state
+                        .query_planner()
+                        .create_physical_plan(plan, &state)
+                        .await
+                }
+                None => state.create_physical_plan(&p.plan).await,
+            }
+            .map_err(exec)?;
             let batches = collect(physical, self.ctx.task_ctx()).await.map_err(exec)?;
             let points =
                 points::to_points(p.metric, &p.query, &batches).map_err(|e| exec(e.into()))?;

@@ -293,13 +293,13 @@ pub fn decode_object(
     };
     let fatal = match format {
         ContentFormat::CloudTrailJson => {
-            let mut decoder = cloudtrail::CloudTrailDecoder::new(options);
+            let mut decoder = cloudtrail::CloudTrailDecoder::new(options, first.len());
             let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
             decoder.finish(&mut out);
             fatal
         }
         ContentFormat::FlowLogText => {
-            let mut decoder = flowlog::FlowLogDecoder::new(options);
+            let mut decoder = flowlog::FlowLogDecoder::new(options, first.len());
             let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
             decoder.finish(&mut out);
             fatal

@@ -35,12 +35,13 @@ struct State {
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
-    sized: bool,
 }
 
 impl CloudTrailDecoder {
-    /// Creates a decoder.
-    pub fn new(options: &DecodeOptions) -> Self {
+    /// Creates a decoder for content of about `size_hint` bytes (the first chunk's length).
+    /// The event builders are sized for it: a 10 KB object must not pay for hundreds of rows
+    /// of 50 columns (their fresh pages cost more than its decoding).
+    pub fn new(options: &DecodeOptions, size_hint: usize) -> Self {
         let rows = options.batch_rows.max(1);
         Self {
             splitter: JsonSplitter::new(options.split),
@@ -50,9 +51,9 @@ impl CloudTrailDecoder {
                     64 * 1024,
                     options.split.max_depth as usize + 2,
                 ),
-                // Sized when the first chunk shows how much content there is.
-                events: EventBuilder::with_capacity(0),
-                sized: false,
+                events: EventBuilder::with_capacity(
+                    (size_hint / SIZING_EVENT_BYTES).max(8).min(rows),
+                ),
                 insights: InsightBuilder::with_capacity(16),
                 digests: DigestBuilder::with_capacity(16),
                 scratch: event::EventScratch::default(),
@@ -65,15 +66,6 @@ impl CloudTrailDecoder {
     /// Decodes the next chunk of decompressed content.
     pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
         let state = &mut self.state;
-        if !state.sized {
-            // Builders sized for the object: a 10 KB object must not pay for hundreds of rows
-            // of 50 columns (their fresh pages cost more than its decoding).
-            state.sized = true;
-            let rows = (chunk.len() / SIZING_EVENT_BYTES)
-                .max(8)
-                .min(state.batch_rows);
-            state.events = EventBuilder::with_capacity(rows);
-        }
         self.splitter
             .push(chunk, &mut |item| state.handle(item, out));
     }

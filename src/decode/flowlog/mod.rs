@@ -35,18 +35,20 @@ pub struct FlowLogDecoder {
     batch_rows: usize,
     tokens: Vec<(usize, usize)>,
     numbers: Vec<Option<i64>>,
-    /// Rows the builders reserve, from the size of the first chunk.
+    /// Rows the builders reserve, from the size of the content.
     capacity: usize,
 }
 
 impl FlowLogDecoder {
-    /// Creates a decoder.
-    pub fn new(options: &DecodeOptions) -> Self {
+    /// Creates a decoder for content of about `size_hint` bytes (the first chunk's length).
+    /// The builders are sized for it: a 10 KB object must not pay for 1,000-row buffers
+    /// (their fresh pages cost more than its decoding), a large one must not regrow.
+    pub fn new(options: &DecodeOptions, size_hint: usize) -> Self {
         let layout = Layout::default_v2();
         let batch_rows = options.batch_rows.max(1);
+        let capacity = (size_hint / SIZING_LINE_BYTES).max(16).min(batch_rows);
         Self {
-            // Sized when the first chunk shows how much content there is.
-            columns: Columns::new(&layout, 0),
+            columns: Columns::new(&layout, capacity),
             layout,
             started: false,
             carry: Vec::new(),
@@ -56,20 +58,12 @@ impl FlowLogDecoder {
             batch_rows,
             tokens: Vec::with_capacity(64),
             numbers: Vec::with_capacity(64),
-            capacity: 0,
+            capacity,
         }
     }
 
     /// Decodes the next chunk of decompressed content.
     pub fn push(&mut self, chunk: &[u8], out: &mut Output) {
-        if self.capacity == 0 {
-            // Builders sized for the object: a 10 KB object must not pay for 1,000-row buffers
-            // (their fresh pages cost more than its decoding), a large one must not regrow.
-            self.capacity = (chunk.len() / SIZING_LINE_BYTES)
-                .max(16)
-                .min(self.batch_rows);
-            self.columns = Columns::new(&self.layout, self.capacity);
-        }
         let mut rest = chunk;
         if self.skipping_long_line || !self.carry.is_empty() {
             let Some(p) = memchr(b'\n', rest) else {
@@ -164,7 +158,7 @@ impl FlowLogDecoder {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
         self.flush(out, false);
-        self.columns = Columns::new(&layout, self.capacity.max(16));
+        self.columns = Columns::new(&layout, self.capacity);
         self.layout = layout;
     }
 

@@ -7,7 +7,7 @@ use crate::decode::{DecodeOptions, Output};
 
 fn decode_chunks(chunks: &[&[u8]], options: &DecodeOptions) -> Output {
     let mut out = Output::new(100);
-    let mut d = FlowLogDecoder::new(options);
+    let mut d = FlowLogDecoder::new(options, chunks.iter().map(|c| c.len()).next().unwrap_or(0));
     for c in chunks {
         d.push(c, &mut out);
     }

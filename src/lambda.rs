@@ -137,7 +137,7 @@ pub enum LambdaError {
 pub fn configure(
     mut config: Config,
     env: &std::collections::HashMap<String, String>,
-) -> Result<Config, LambdaError> {
+) -> Result<LambdaConfig, LambdaError> {
     config.daemon.health_listen = String::new();
     if config.daemon.instance_id.is_none() {
         config.daemon.instance_id = env.get("AWS_LAMBDA_LOG_STREAM_NAME").cloned();
@@ -169,30 +169,34 @@ pub fn configure(
         }
         ExportConfig::Console { .. } | ExportConfig::File { .. } => {}
     }
-    Ok(config)
+    Ok(LambdaConfig(config))
 }
+
+/// A configuration [`configure`] adapted to Lambda: the only kind [`handle`] accepts.
+#[derive(Debug, Clone)]
+pub struct LambdaConfig(Config);
 
 /// How long before the invocation's deadline the drain starts: the configured grace, but
 /// never more than a quarter of the time left, plus a second to return the response.
-fn drain_start(deadline: SystemTime, grace: Duration) -> Duration {
+/// Returns when the drain starts (from now) and the grace it then has.
+fn drain(deadline: SystemTime, grace: Duration) -> (Duration, Duration) {
     let left = deadline
         .duration_since(SystemTime::now())
         .unwrap_or(Duration::ZERO);
-    let reserve = grace.min(left / 4) + Duration::from_secs(1);
-    left.saturating_sub(reserve)
+    let grace = grace.min(left / 4);
+    (left.saturating_sub(grace + Duration::from_secs(1)), grace)
 }
 
-/// Processes one SQS event with `config` (its `source` is ignored; see [`configure`]) and
+/// Processes one SQS event with `config` (its `source` is ignored) and
 /// returns the partial-batch response. With a `deadline` (the invocation's), the drain starts
 /// early enough to export and answer before it: records not exported by then are reported
 /// as failures and come back. An error means nothing could run: Lambda retries the batch.
 pub async fn handle(
-    config: Config,
+    config: LambdaConfig,
     event: &SqsEvent,
     deadline: Option<SystemTime>,
 ) -> Result<SqsBatchResponse, LambdaError> {
-    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
-    let mut config = configure(config, &env)?;
+    let LambdaConfig(mut config) = config;
     let batch = Arc::new(BatchQueue::new(event));
     let options = RunOptions {
         queue: Some(batch.clone()),
@@ -200,12 +204,11 @@ pub async fn handle(
     };
     match deadline {
         Some(deadline) => {
-            let grace = Duration::from_secs(config.daemon.shutdown_grace_secs);
-            let start = drain_start(deadline, grace);
-            let left = deadline
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO);
-            config.daemon.shutdown_grace_secs = left.saturating_sub(start).as_secs().max(1) - 1;
+            let (start, grace) = drain(
+                deadline,
+                Duration::from_secs(config.daemon.shutdown_grace_secs),
+            );
+            config.daemon.shutdown_grace_secs = grace.as_secs();
             app::run(config, options, tokio::time::sleep(start)).await?;
         }
         None => {
@@ -246,7 +249,7 @@ mod tests {
     #[test]
     fn lambda_exports_delta_without_a_health_server() {
         let e = env(&[("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/29/[$LATEST]abc")]);
-        let config = configure(otlp(None), &e).unwrap();
+        let config = configure(otlp(None), &e).unwrap().0;
         assert_eq!(temporality(&config).as_deref(), Some("delta"));
         assert_eq!(config.daemon.health_listen, "");
         assert_eq!(
@@ -280,14 +283,14 @@ mod tests {
     fn the_drain_leaves_time_to_export_and_answer() {
         let now = SystemTime::now();
         // 5 minutes left, 25 s grace: drain 26 s before the deadline.
-        let start = drain_start(now + Duration::from_secs(300), Duration::from_secs(25));
+        let (start, _) = drain(now + Duration::from_secs(300), Duration::from_secs(25));
         assert!((273..=274).contains(&start.as_secs()), "{start:?}");
         // 8 s left: a quarter (2 s) plus a second.
-        let start = drain_start(now + Duration::from_secs(8), Duration::from_secs(25));
+        let (start, _) = drain(now + Duration::from_secs(8), Duration::from_secs(25));
         assert!((4..=5).contains(&start.as_secs()), "{start:?}");
         // Past the deadline: drain now.
         assert_eq!(
-            drain_start(now - Duration::from_secs(1), Duration::from_secs(25)),
+            drain(now - Duration::from_secs(1), Duration::from_secs(25)).0,
             Duration::ZERO
         );
     }

@@ -4,16 +4,16 @@
 //! runs as a Lambda function with its command set to `lambda`.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 
+use super::run::load;
 use super::{LambdaArgs, LambdaInvokeArgs};
-use crate::config::{Config, ConfigError};
-use crate::lambda::{LambdaError, configure, handle};
+use crate::config::ConfigError;
+use crate::lambda::{LambdaConfig, LambdaError, configure, handle};
 
 /// The variables the Lambda service sets; without them this is not inside Lambda.
 const RUNTIME_VARIABLES: [&str; 4] = [
@@ -54,13 +54,6 @@ pub enum LambdaCliError {
     Io(#[from] std::io::Error),
 }
 
-fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-    match path {
-        Some(p) => Config::load(p),
-        None => Config::parse("(defaults)", "", std::env::vars()),
-    }
-}
-
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -81,7 +74,7 @@ pub fn serve(args: &LambdaArgs) -> Result<(), LambdaCliError> {
     let env = std::env::vars().collect();
     let config = Arc::new(configure(load(args.config.as_deref())?, &env)?);
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let config = Config::clone(&config);
+        let config = LambdaConfig::clone(&config);
         async move {
             let request_id = event.context.request_id;
             let deadline = UNIX_EPOCH + Duration::from_millis(event.context.deadline);
@@ -118,7 +111,8 @@ pub fn invoke(args: &LambdaInvokeArgs, out: &mut impl Write) -> Result<(), Lambd
     .map_err(|e| fail(e.to_string()))?;
     let event: SqsEvent =
         serde_json::from_str(&text).map_err(|e| fail(format!("not an SQS event: {e}")))?;
-    let config = load(args.config.as_deref())?;
+    let env = std::env::vars().collect();
+    let config = configure(load(args.config.as_deref())?, &env)?;
     let response = runtime()?.block_on(handle(config, &event, None))?;
     let json = serde_json::to_string(&response).map_err(|e| fail(e.to_string()))?;
     writeln!(out, "{json}")?;

@@ -25,7 +25,8 @@ pub enum RunError {
     Io(#[from] std::io::Error),
 }
 
-fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+/// The configuration file, or the defaults, with `TRAILFLOW_*` overrides from the environment.
+pub(super) fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
         Some(p) => Config::load(p),
         None => Config::parse("(defaults)", "", std::env::vars()),

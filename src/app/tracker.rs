@@ -33,6 +33,13 @@ pub struct Delivery {
     pub permit: Option<OwnedSemaphorePermit>,
 }
 
+impl Delivery {
+    /// The SQS message id, for logs (`None` for a file).
+    pub fn message_id(&self) -> Option<String> {
+        self.message.as_ref().map(|m| m.id.clone())
+    }
+}
+
 /// Where an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjState {

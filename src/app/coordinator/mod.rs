@@ -156,7 +156,7 @@ impl Coordinator {
         self.stats.deliveries += 1;
         let objects = delivery.objects.clone();
         let receipt = delivery.message.as_ref().map(|m| m.receipt.clone());
-        let message_id = delivery.message.as_ref().map(|m| m.id.clone());
+        let message_id = delivery.message_id();
         let id = self.tracker.add(delivery);
         if let Ok(mut leases) = self.p.leases.lock() {
             leases.insert(
@@ -181,12 +181,7 @@ impl Coordinator {
         let Some(tracked) = self.tracker.get(id) else {
             return;
         };
-        let message_id = tracked
-            .delivery
-            .message
-            .as_ref()
-            .map(|m| m.id.clone())
-            .unwrap_or_default();
+        let message_id = tracked.delivery.message_id().unwrap_or_default();
         let object = tracked
             .delivery
             .objects
@@ -306,12 +301,7 @@ impl Coordinator {
             })
             .map(|(i, _)| (lost.delivery, i))
             .collect();
-        let message_id = tracked
-            .delivery
-            .message
-            .as_ref()
-            .map(|m| m.id.clone())
-            .unwrap_or_default();
+        let message_id = tracked.delivery.message_id().unwrap_or_default();
         let names: Vec<String> = dropped
             .iter()
             .filter_map(|h| tracked.delivery.objects.get(h.1).map(|o| o.name()))

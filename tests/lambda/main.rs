@@ -203,10 +203,13 @@ async fn the_lambda_binary_answers_each_invocation_after_exporting_deltas() {
     second.push(sample_records(&stack, &first_half[..1], "again")[0].clone());
 
     let (port, received) = grpc_receiver().await;
-    let api = RuntimeApi::start(vec![
-        json!({"Records": first}).to_string(),
-        json!({"Records": second}).to_string(),
-    ])
+    let api = RuntimeApi::start(
+        vec![
+            json!({"Records": first}).to_string(),
+            json!({"Records": second}).to_string(),
+        ],
+        std::time::Duration::from_secs(120),
+    )
     .await;
     let env = [
         ("TRAILFLOW_LEDGER__KIND", "local".to_string()),
@@ -268,8 +271,11 @@ async fn an_invocation_that_cannot_export_answers_before_its_deadline_with_every
     };
     let event = sample_records(&stack, &objects[..3], "m");
     let ids: BTreeSet<String> = (0..3).map(|i| format!("m{i}")).collect();
-    let mut api = RuntimeApi::start(vec![json!({"Records": event}).to_string()]).await;
-    api.deadline = std::time::Duration::from_secs(10);
+    let api = RuntimeApi::start(
+        vec![json!({"Records": event}).to_string()],
+        std::time::Duration::from_secs(10),
+    )
+    .await;
     // Nothing listens there: every export fails and is retried until the drain.
     let closed = common::daemon::free_port();
     let env = [

@@ -41,20 +41,18 @@ pub struct Answer {
     pub before_deadline: bool,
 }
 
-#[derive(Default)]
 struct Shared {
     events: Mutex<VecDeque<String>>,
     deadlines: Mutex<Vec<(String, SystemTime)>>,
     answers: Mutex<Vec<Answer>>,
-    deadline: Mutex<Duration>,
+    /// Time each invocation gets, from its `next`.
+    deadline: Duration,
 }
 
 /// The running stand-in.
 pub struct RuntimeApi {
     addr: String,
     shared: Arc<Shared>,
-    /// Time each invocation gets (from its `next`); default two minutes.
-    pub deadline: Duration,
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, String) {
@@ -66,7 +64,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, Stri
     };
     let mut deadlines = shared.deadlines.lock().unwrap();
     let request_id = format!("request-{}", deadlines.len());
-    let deadline = SystemTime::now() + *shared.deadline.lock().unwrap();
+    let deadline = SystemTime::now() + shared.deadline;
     deadlines.push((request_id.clone(), deadline));
     let ms = deadline.duration_since(UNIX_EPOCH).unwrap().as_millis();
     let mut headers = HeaderMap::new();
@@ -125,11 +123,14 @@ async fn init_error(State(shared): State<Arc<Shared>>, body: String) -> StatusCo
 }
 
 impl RuntimeApi {
-    /// Serves `events` (JSON texts), one per invocation, on a loopback port.
-    pub async fn start(events: Vec<String>) -> RuntimeApi {
+    /// Serves `events` (JSON texts), one per invocation, on a loopback port; each invocation
+    /// gets `deadline` from the moment it is handed out.
+    pub async fn start(events: Vec<String>, deadline: Duration) -> RuntimeApi {
         let shared = Arc::new(Shared {
             events: Mutex::new(events.into()),
-            ..Default::default()
+            deadlines: Mutex::default(),
+            answers: Mutex::default(),
+            deadline,
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -143,16 +144,11 @@ impl RuntimeApi {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        RuntimeApi {
-            addr,
-            shared,
-            deadline: Duration::from_secs(120),
-        }
+        RuntimeApi { addr, shared }
     }
 
     /// The function's environment for this API.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        *self.shared.deadline.lock().unwrap() = self.deadline;
         variables(&self.addr)
     }
 

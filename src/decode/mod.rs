@@ -263,8 +263,20 @@ pub fn decode_object(
         KindHint::Auto => kind_from_key(key).unwrap_or(KindHint::Auto),
         h => h,
     };
-    let first = match reader.next_chunk() {
-        Ok(Some(chunk)) => chunk.to_vec(),
+    // The first chunk picks the format and sizes the decoder; it is decoded where it lies (for a
+    // whole-object inflate it is the whole content, which must not be copied).
+    let (format, mut sink) = match reader.next_chunk() {
+        Ok(Some(first)) => {
+            let format = match (hint, format_from_content(first)) {
+                (KindHint::CloudTrail, _) => ContentFormat::CloudTrailJson,
+                (KindHint::FlowLog, ContentFormat::FlowLogParquet) => ContentFormat::FlowLogParquet,
+                (KindHint::FlowLog, _) => ContentFormat::FlowLogText,
+                (KindHint::Auto, f) => f,
+            };
+            let mut sink = Sink::new(format, options, first.len());
+            sink.push(first, &mut out);
+            (format, sink)
+        }
         Ok(None) => {
             return finished(
                 ContentFormat::Empty,
@@ -284,53 +296,65 @@ pub fn decode_object(
             );
         }
     };
-    let sniffed = format_from_content(&first);
-    let format = match (hint, sniffed) {
-        (KindHint::CloudTrail, _) => ContentFormat::CloudTrailJson,
-        (KindHint::FlowLog, ContentFormat::FlowLogParquet) => ContentFormat::FlowLogParquet,
-        (KindHint::FlowLog, _) => ContentFormat::FlowLogText,
-        (KindHint::Auto, f) => f,
-    };
-    let fatal = match format {
-        ContentFormat::CloudTrailJson => {
-            let mut decoder = cloudtrail::CloudTrailDecoder::new(options, first.len());
-            let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
-            decoder.finish(&mut out);
-            fatal
-        }
-        ContentFormat::FlowLogText => {
-            let mut decoder = flowlog::FlowLogDecoder::new(options, first.len());
-            let fatal = stream(&mut reader, first, &mut out, |c, o| decoder.push(c, o));
-            decoder.finish(&mut out);
-            fatal
-        }
-        ContentFormat::FlowLogParquet | ContentFormat::Empty => {
-            let mut content = first;
-            match reader.read_to_end() {
-                Ok(rest) => {
-                    content.extend(rest);
-                    flowlog::parquet::decode(content.into(), options.batch_rows, &mut out).err()
-                }
-                Err(e) => Some(e.into()),
-            }
+    let fatal = loop {
+        match reader.next_chunk() {
+            Ok(Some(chunk)) => sink.push(chunk, &mut out),
+            Ok(None) => break None,
+            Err(e) => break Some(e.into()),
         }
     };
+    let fatal = sink.finish(options, &mut out, fatal);
     finished(format, out, fatal, object, reader.produced())
 }
 
-fn stream(
-    reader: &mut gzip::ContentReader<'_>,
-    first: Vec<u8>,
-    out: &mut Output,
-    mut push: impl FnMut(&[u8], &mut Output),
-) -> Option<DecodeError> {
-    push(&first, out);
-    loop {
-        match reader.next_chunk() {
-            Ok(Some(chunk)) => push(chunk, out),
-            Ok(None) => return None,
-            Err(e) => return Some(e.into()),
+/// Where decompressed content goes: a streaming decoder, or a buffer for Parquet (read whole).
+enum Sink {
+    CloudTrail(Box<cloudtrail::CloudTrailDecoder>),
+    FlowLog(Box<flowlog::FlowLogDecoder>),
+    Whole(Vec<u8>),
+}
+
+impl Sink {
+    fn new(format: ContentFormat, options: &DecodeOptions, size_hint: usize) -> Self {
+        match format {
+            ContentFormat::CloudTrailJson => Sink::CloudTrail(Box::new(
+                cloudtrail::CloudTrailDecoder::new(options, size_hint),
+            )),
+            ContentFormat::FlowLogText => {
+                Sink::FlowLog(Box::new(flowlog::FlowLogDecoder::new(options, size_hint)))
+            }
+            ContentFormat::FlowLogParquet | ContentFormat::Empty => {
+                Sink::Whole(Vec::with_capacity(size_hint))
+            }
         }
+    }
+
+    fn push(&mut self, chunk: &[u8], out: &mut Output) {
+        match self {
+            Sink::CloudTrail(d) => d.push(chunk, out),
+            Sink::FlowLog(d) => d.push(chunk, out),
+            Sink::Whole(content) => content.extend_from_slice(chunk),
+        }
+    }
+
+    /// Ends the content; `fatal` is the error that cut it short, if any (the decoders still
+    /// emit what they decoded before it; a cut Parquet file is not read).
+    fn finish(
+        self,
+        options: &DecodeOptions,
+        out: &mut Output,
+        fatal: Option<DecodeError>,
+    ) -> Option<DecodeError> {
+        match self {
+            Sink::CloudTrail(mut d) => d.finish(out),
+            Sink::FlowLog(mut d) => d.finish(out),
+            Sink::Whole(content) => {
+                if fatal.is_none() {
+                    return flowlog::parquet::decode(content.into(), options.batch_rows, out).err();
+                }
+            }
+        }
+        fatal
     }
 }
 

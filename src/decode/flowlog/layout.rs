@@ -5,12 +5,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use arrow::array::{
-    ArrayRef, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder, new_null_array,
-};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
-
 use crate::schema::flowlog::{self, FieldType, KNOWN_FIELDS};
 
 /// Most unknown header fields kept as extra text columns.
@@ -39,8 +33,32 @@ pub struct Layout {
     pub slots: Vec<Slot>,
     /// Column names of the extra (unknown) fields.
     pub extras: Vec<String>,
-    /// Positions of the numeric fields, with their index in `KNOWN_FIELDS`.
+    /// Positions of the numeric fields with their index in `KNOWN_FIELDS`: the 32-bit fields
+    /// first, then the 64-bit ones, then the timestamps (the order of the integer builders).
     pub numeric: Vec<(usize, usize)>,
+    /// How many of `numeric` are 32-bit, and how many 64-bit.
+    pub numeric_split: (usize, usize),
+    /// Positions of the text fields, known and extra, in header order (one text builder each).
+    pub text: Vec<usize>,
+    /// Where each field of `KNOWN_FIELDS` is built, by index.
+    pub places: Vec<Place>,
+    /// The text builder of each extra field.
+    pub extra_text: Vec<usize>,
+}
+
+/// Which builder fills a column: its type and its index among the builders of that type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The layout lacks the field: the column is null.
+    Absent,
+    /// Text builder.
+    Text(usize),
+    /// 32-bit integer builder.
+    Int32(usize),
+    /// 64-bit integer builder.
+    Int64(usize),
+    /// Timestamp builder.
+    Seconds(usize),
 }
 
 impl Layout {
@@ -93,20 +111,57 @@ impl Layout {
             ));
         }
         let names = names.iter().map(|n| n.as_ref().to_string()).collect();
-        let numeric = slots
+        let mut numeric = Vec::new();
+        let mut places = vec![Place::Absent; KNOWN_FIELDS.len()];
+        for ty in [FieldType::Int32, FieldType::Int64, FieldType::UnixSeconds] {
+            let before = numeric.len();
+            for (pos, slot) in slots.iter().enumerate() {
+                if let Slot::Known(k) = *slot
+                    && KNOWN_FIELDS[k].ty == ty
+                {
+                    let i = numeric.len() - before;
+                    places[k] = match ty {
+                        FieldType::Int32 => Place::Int32(i),
+                        FieldType::Int64 => Place::Int64(i),
+                        _ => Place::Seconds(i),
+                    };
+                    numeric.push((pos, k));
+                }
+            }
+        }
+        let int32 = places
             .iter()
-            .enumerate()
-            .filter_map(|(pos, slot)| match *slot {
-                Slot::Known(k) if KNOWN_FIELDS[k].ty != FieldType::Text => Some((pos, k)),
-                _ => None,
-            })
-            .collect();
+            .filter(|p| matches!(p, Place::Int32(_)))
+            .count();
+        let int64 = places
+            .iter()
+            .filter(|p| matches!(p, Place::Int64(_)))
+            .count();
+        let mut text = Vec::new();
+        let mut extra_text = vec![0; extras.len()];
+        for (pos, slot) in slots.iter().enumerate() {
+            match *slot {
+                Slot::Known(k) if KNOWN_FIELDS[k].ty == FieldType::Text => {
+                    places[k] = Place::Text(text.len());
+                    text.push(pos);
+                }
+                Slot::Extra(x) => {
+                    extra_text[x] = text.len();
+                    text.push(pos);
+                }
+                _ => {}
+            }
+        }
         (
             Layout {
                 names,
                 slots,
                 extras,
                 numeric,
+                numeric_split: (int32, int64),
+                text,
+                places,
+                extra_text,
             },
             problems,
         )
@@ -171,149 +226,4 @@ pub fn is_header(line: &[u8]) -> bool {
         }
     }
     any_known
-}
-
-/// A typed column under construction.
-pub enum ColumnBuilder {
-    /// Text.
-    Text(StringBuilder),
-    /// 32-bit integers.
-    Int32(Int32Builder),
-    /// 64-bit integers.
-    Int64(Int64Builder),
-    /// Unix seconds.
-    Seconds(TimestampSecondBuilder),
-}
-
-impl ColumnBuilder {
-    fn new(ty: FieldType, capacity: usize) -> Self {
-        match ty {
-            FieldType::Text => {
-                ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 16))
-            }
-            FieldType::Int32 => ColumnBuilder::Int32(Int32Builder::with_capacity(capacity)),
-            FieldType::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
-            FieldType::UnixSeconds => ColumnBuilder::Seconds(
-                TimestampSecondBuilder::with_capacity(capacity).with_timezone("+00:00"),
-            ),
-        }
-    }
-
-    /// The column so far. With `reserve`, the builder starts over with room for that many rows
-    /// (and as many text bytes as it just held): Arrow's `finish` leaves a builder with no
-    /// capacity, and the next batch would otherwise regrow (and copy) every buffer from empty.
-    fn finish(&mut self, reserve: Option<usize>) -> ArrayRef {
-        let (array, bytes): (ArrayRef, usize) = match self {
-            ColumnBuilder::Text(b) => {
-                let bytes = b.values_slice().len();
-                (Arc::new(b.finish()), bytes)
-            }
-            ColumnBuilder::Int32(b) => (Arc::new(b.finish()), 0),
-            ColumnBuilder::Int64(b) => (Arc::new(b.finish()), 0),
-            ColumnBuilder::Seconds(b) => (Arc::new(b.finish()), 0),
-        };
-        if let Some(rows) = reserve {
-            *self = match self {
-                ColumnBuilder::Text(_) => {
-                    ColumnBuilder::Text(StringBuilder::with_capacity(rows, bytes))
-                }
-                ColumnBuilder::Int32(_) => Self::new(FieldType::Int32, rows),
-                ColumnBuilder::Int64(_) => Self::new(FieldType::Int64, rows),
-                ColumnBuilder::Seconds(_) => Self::new(FieldType::UnixSeconds, rows),
-            };
-        }
-        array
-    }
-}
-
-/// An all-null column of `rows` rows for a field the layout lacks: a slice of one shared
-/// array per type (no allocation), or a new array past its length.
-fn null_column(ty: FieldType, rows: usize) -> ArrayRef {
-    const SHARED_ROWS: usize = 8192;
-    static SHARED: OnceLock<[ArrayRef; 4]> = OnceLock::new();
-    let shared = SHARED.get_or_init(|| {
-        [
-            FieldType::Text,
-            FieldType::Int32,
-            FieldType::Int64,
-            FieldType::UnixSeconds,
-        ]
-        .map(|t| new_null_array(&t.data_type(), SHARED_ROWS))
-    });
-    let index = match ty {
-        FieldType::Text => 0,
-        FieldType::Int32 => 1,
-        FieldType::Int64 => 2,
-        FieldType::UnixSeconds => 3,
-    };
-    if rows <= SHARED_ROWS {
-        shared[index].slice(0, rows)
-    } else {
-        new_null_array(&ty.data_type(), rows)
-    }
-}
-
-/// The builders of one layout: one per known field present, one per extra field.
-pub struct Columns {
-    /// Indexed like `KNOWN_FIELDS`; `None` for fields the layout lacks.
-    pub known: Vec<Option<ColumnBuilder>>,
-    /// One text builder per extra field.
-    pub extra: Vec<StringBuilder>,
-    extra_names: Vec<String>,
-    /// Rows appended since the last `finish`.
-    pub rows: usize,
-}
-
-impl Columns {
-    /// Builders for `layout`.
-    pub fn new(layout: &Layout, capacity: usize) -> Self {
-        let mut known: Vec<Option<ColumnBuilder>> = KNOWN_FIELDS.iter().map(|_| None).collect();
-        for slot in &layout.slots {
-            if let Slot::Known(i) = *slot {
-                known[i] = Some(ColumnBuilder::new(KNOWN_FIELDS[i].ty, capacity));
-            }
-        }
-        let extra = layout
-            .extras
-            .iter()
-            .map(|_| StringBuilder::with_capacity(capacity, capacity * 8))
-            .collect();
-        Self {
-            known,
-            extra,
-            extra_names: layout.extras.clone(),
-            rows: 0,
-        }
-    }
-
-    /// A batch in the canonical column order (absent fields null), extra columns after;
-    /// `more` when another batch follows in this layout.
-    pub fn finish(&mut self, more: bool) -> RecordBatch {
-        let rows = std::mem::take(&mut self.rows);
-        let reserve = more.then_some(rows);
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(KNOWN_FIELDS.len() + self.extra.len());
-        for (field, builder) in KNOWN_FIELDS.iter().zip(self.known.iter_mut()) {
-            columns.push(match builder {
-                Some(b) => b.finish(reserve),
-                None => null_column(field.ty, rows),
-            });
-        }
-        let schema = if self.extra.is_empty() {
-            flowlog::schema()
-        } else {
-            let mut fields: Vec<Arc<Field>> = flowlog::schema().fields().iter().cloned().collect();
-            for (name, builder) in self.extra_names.iter().zip(self.extra.iter_mut()) {
-                fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
-                let bytes = builder.values_slice().len();
-                columns.push(Arc::new(builder.finish()));
-                if more {
-                    *builder = StringBuilder::with_capacity(rows, bytes);
-                }
-            }
-            Arc::new(Schema::new(fields))
-        };
-        // Columns follow the schema they are built with, so this cannot fail.
-        RecordBatch::try_new(schema, columns)
-            .unwrap_or_else(|e| unreachable!("flow-log columns out of sync: {e}"))
-    }
 }

@@ -5,6 +5,7 @@
 //! number and skipped, and the rest of the object still decodes. Parquet
 //! objects (AWS's `parquet` delivery) are read by [`parquet`].
 
+mod columns;
 mod layout;
 pub mod parquet;
 
@@ -17,7 +18,7 @@ pub use layout::{Layout, MAX_EXTRA_FIELDS, is_header};
 use super::{DecodeOptions, Location, Output};
 use crate::schema::LogKind;
 use crate::schema::flowlog::KNOWN_FIELDS;
-use layout::{ColumnBuilder, Columns, Slot};
+use columns::Columns;
 
 /// Bytes per line assumed when sizing the builders from the first chunk of content (real
 /// lines are 100-260 bytes; guessing short over-reserves a little rather than regrowing).
@@ -25,7 +26,6 @@ const SIZING_LINE_BYTES: usize = 224;
 
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
-    layout: Arc<Layout>,
     columns: Columns,
     started: bool,
     carry: Vec<u8>,
@@ -44,12 +44,10 @@ impl FlowLogDecoder {
     /// The builders are sized for it: a 10 KB object must not pay for 1,000-row buffers
     /// (their fresh pages cost more than its decoding), a large one must not regrow.
     pub fn new(options: &DecodeOptions, size_hint: usize) -> Self {
-        let layout = Layout::default_v2();
         let batch_rows = options.batch_rows.max(1);
         let capacity = (size_hint / SIZING_LINE_BYTES).max(16).min(batch_rows);
         Self {
-            columns: Columns::new(&layout, capacity),
-            layout,
+            columns: Columns::new(&Layout::default_v2(), capacity),
             started: false,
             carry: Vec::new(),
             skipping_long_line: false,
@@ -75,24 +73,39 @@ impl FlowLogDecoder {
             } else {
                 self.carry.extend_from_slice(&rest[..p]);
                 let line = std::mem::take(&mut self.carry);
-                self.line(&line, out);
+                self.line_bytes(&line, out);
                 self.carry = line;
                 self.carry.clear();
             }
             rest = &rest[p + 1..];
         }
-        while let Some(p) = memchr(b'\n', rest) {
-            self.line(&rest[..p], out);
-            rest = &rest[p + 1..];
+        // One UTF-8 check for the whole chunk (lines end at `\n`, always a character boundary);
+        // only a chunk with invalid bytes is checked line by line.
+        let complete = memchr::memrchr(b'\n', rest).map_or(0, |p| p + 1);
+        let (lines, tail) = rest.split_at(complete);
+        match std::str::from_utf8(lines) {
+            Ok(mut text) => {
+                while let Some(p) = memchr(b'\n', text.as_bytes()) {
+                    self.line(&text[..p], out);
+                    text = &text[p + 1..];
+                }
+            }
+            Err(_) => {
+                let mut lines = lines;
+                while let Some(p) = memchr(b'\n', lines) {
+                    self.line_bytes(&lines[..p], out);
+                    lines = &lines[p + 1..];
+                }
+            }
         }
-        self.carry_over(rest, out);
+        self.carry_over(tail, out);
     }
 
     /// Ends the content: decodes a last line without newline and flushes.
     pub fn finish(&mut self, out: &mut Output) {
         if !self.carry.is_empty() && !self.skipping_long_line {
             let line = std::mem::take(&mut self.carry);
-            self.line(&line, out);
+            self.line_bytes(&line, out);
         }
         self.flush(out, false);
     }
@@ -122,9 +135,17 @@ impl FlowLogDecoder {
         }
     }
 
-    fn line(&mut self, line: &[u8], out: &mut Output) {
+    /// A line that may not be UTF-8: invalid bytes become U+FFFD.
+    fn line_bytes(&mut self, line: &[u8], out: &mut Output) {
+        match std::str::from_utf8(line) {
+            Ok(text) => self.line(text, out),
+            Err(_) => self.line(&String::from_utf8_lossy(line), out),
+        }
+    }
+
+    fn line(&mut self, line: &str, out: &mut Output) {
         self.line_no += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.len() > self.max_line_bytes {
             out.errors.record(
                 Location::Line(self.line_no),
@@ -132,23 +153,25 @@ impl FlowLogDecoder {
             );
             return;
         }
-        if line.first().is_none_or(u8::is_ascii_whitespace)
-            && line.iter().all(u8::is_ascii_whitespace)
+        let bytes = line.as_bytes();
+        if bytes.first().is_none_or(u8::is_ascii_whitespace)
+            && bytes.iter().all(u8::is_ascii_whitespace)
         {
             return;
         }
         let first = !self.started;
         self.started = true;
-        if line[0].is_ascii_lowercase() && is_header(line) {
+        if bytes[0].is_ascii_lowercase() && is_header(bytes) {
             self.header(line, first, out);
             return;
         }
         self.record(line, out);
     }
 
-    fn header(&mut self, line: &[u8], first: bool, out: &mut Output) {
-        let (layout, problems) = Layout::of_header(std::str::from_utf8(line).unwrap_or_default());
-        if Arc::ptr_eq(&layout, &self.layout) || *layout == *self.layout {
+    fn header(&mut self, line: &str, first: bool, out: &mut Output) {
+        let (layout, problems) = Layout::of_header(line);
+        let current = self.columns.layout();
+        if Arc::ptr_eq(&layout, current) || *layout == **current {
             return; // the same header again (concatenated files)
         }
         for p in problems {
@@ -159,16 +182,10 @@ impl FlowLogDecoder {
         }
         self.flush(out, false);
         self.columns = Columns::new(&layout, self.capacity);
-        self.layout = layout;
     }
 
-    fn record(&mut self, line: &[u8], out: &mut Output) {
-        // One UTF-8 check per line (borrowed when valid); tokens are cut at ASCII
-        // spaces, so every token is a valid `str` slice of it.
-        let text = match std::str::from_utf8(line) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(line),
-        };
+    fn record(&mut self, text: &str, out: &mut Output) {
+        // Tokens are cut at ASCII spaces, so every token is a valid `str` slice of the line.
         let bytes = text.as_bytes();
         self.tokens.clear();
         split_fields(bytes, &mut self.tokens);
@@ -179,25 +196,27 @@ impl FlowLogDecoder {
         if self.tokens.is_empty() {
             return;
         }
-        if self.tokens.len() != self.layout.slots.len() {
+        let layout = self.columns.layout();
+        if self.tokens.len() != layout.slots.len() {
             out.errors.record(
                 Location::Line(self.line_no),
                 format!(
                     "expected {} fields, found {}",
-                    self.layout.slots.len(),
+                    layout.slots.len(),
                     self.tokens.len()
                 ),
             );
             return;
         }
         // Validate every number before appending anything, so a bad line leaves no partial row.
-        // Only numeric positions are read back from `numbers`, so stale text positions are harmless.
-        self.numbers.resize(self.layout.slots.len(), None);
-        for &(pos, k) in &self.layout.numeric {
+        self.numbers.clear();
+        for &(pos, k) in &layout.numeric {
             let (s, e) = self.tokens[pos];
             let field = &KNOWN_FIELDS[k];
-            self.numbers[pos] = match parse_number(&bytes[s..e]) {
-                Ok(v) if v.is_none_or(|v| v >= field.range.0 && v <= field.range.1) => v,
+            match parse_number(&bytes[s..e]) {
+                Ok(v) if v.is_none_or(|v| v >= field.range.0 && v <= field.range.1) => {
+                    self.numbers.push(v);
+                }
                 Ok(v) => {
                     out.errors.record(
                         Location::Line(self.line_no),
@@ -219,28 +238,9 @@ impl FlowLogDecoder {
                     );
                     return;
                 }
-            };
-        }
-        for ((slot, &(s, e)), &number) in self
-            .layout
-            .slots
-            .iter()
-            .zip(&self.tokens)
-            .zip(&self.numbers)
-        {
-            match *slot {
-                Slot::Known(k) => match &mut self.columns.known[k] {
-                    Some(ColumnBuilder::Text(b)) => append_text(b, &text[s..e]),
-                    Some(ColumnBuilder::Int32(b)) => b.append_option(number.map(|v| v as i32)),
-                    Some(ColumnBuilder::Int64(b)) => b.append_option(number),
-                    Some(ColumnBuilder::Seconds(b)) => b.append_option(number),
-                    None => {}
-                },
-                Slot::Extra(x) => append_text(&mut self.columns.extra[x], &text[s..e]),
-                Slot::Skip => {}
             }
         }
-        self.columns.rows += 1;
+        self.columns.append(text, &self.tokens, &self.numbers);
         if self.columns.rows >= self.batch_rows {
             self.flush(out, true);
         }
@@ -278,14 +278,6 @@ fn split_fields(line: &[u8], out: &mut Vec<(usize, usize)>) {
     }
     if line.len() > start {
         out.push((start, line.len()));
-    }
-}
-
-fn append_text(b: &mut arrow::array::StringBuilder, token: &str) {
-    if token == "-" {
-        b.append_null();
-    } else {
-        b.append_value(token);
     }
 }
 

@@ -253,3 +253,24 @@ fn fields_split_at_spaces_at_every_offset() {
     split_fields(b"", &mut got);
     assert!(got.is_empty());
 }
+
+#[test]
+fn invalid_utf8_spoils_only_its_own_text() {
+    // Content is checked for UTF-8 a chunk at a time; a bad byte must not cost its neighbours.
+    let mut content = format!("{V2}2 1 eni-1 a b 1 2 6 1 1 1 2 ACCEPT OK\n").into_bytes();
+    content.extend_from_slice(b"2 1 eni-\xff a b 1 2 6 1 1 1 2 ACCEPT OK\n");
+    content.extend_from_slice(b"2 1 eni-3 a b 1 2 6 1 1 1 2 REJECT OK\n");
+    for cut in 0..content.len() {
+        let (a, b) = content.split_at(cut);
+        let out = decode_chunks(&[a, b], &DecodeOptions::default());
+        assert_eq!(out.errors.count, 0, "cut at {cut}");
+        let b = one_batch(&out);
+        let enis: Vec<_> = (0..3).map(|r| text(b, "interface_id", r)).collect();
+        assert_eq!(
+            enis,
+            [Some("eni-1"), Some("eni-\u{fffd}"), Some("eni-3")].map(|s| s.map(String::from)),
+            "cut at {cut}"
+        );
+        assert_eq!(text(b, "action", 2).as_deref(), Some("REJECT"));
+    }
+}

@@ -6,7 +6,8 @@ mod common;
 use common::{decode, gzip, rows, s};
 use serde_json::{Value, json};
 use trailflow::decode::{
-    ContentFormat, DecodeError, DecodeOptions, KindHint, SplitLimits, decode_object,
+    ColumnSelection, ContentFormat, DecodeError, DecodeOptions, KindHint, SplitLimits,
+    decode_object,
 };
 use trailflow::schema::LogKind;
 
@@ -438,4 +439,46 @@ fn batches_follow_batch_rows_and_formats_are_reported() {
     assert_eq!(sizes, vec![4, 4, 2]);
     assert_eq!(decoded.format, ContentFormat::CloudTrailJson);
     assert_eq!(decoded.content_bytes, text.len() as u64);
+}
+
+#[test]
+fn a_column_selection_fills_only_its_columns_and_keeps_rows_and_errors() {
+    let good = irsa_event().to_string();
+    let text = format!(
+        r#"{{"Records": [{good}, {{"eventName": "x", "bad": tru}}, {good}, {{"hello": "world"}}]}}"#
+    );
+    let schema = LogKind::CloudTrail.schema();
+    // The audience is derived from responseElements, whose raw column is not selected.
+    let kept = [
+        "event_name",
+        "error_code",
+        "request_parameters",
+        "web_identity_audience",
+    ];
+    let options = DecodeOptions {
+        columns: ColumnSelection::all().only(
+            LogKind::CloudTrail,
+            kept.iter().map(|c| schema.index_of(c).unwrap()),
+        ),
+        ..DecodeOptions::default()
+    };
+    let full = decode(KEY, text.as_bytes());
+    let selected = decode_object(KEY, text.as_bytes(), KindHint::Auto, &options);
+    assert_eq!(selected.errors.count, 2);
+    assert_eq!(
+        format!("{:?}", selected.errors.details),
+        format!("{:?}", full.errors.details)
+    );
+    let (full, selected) = (&full.batches[0].1, &selected.batches[0].1);
+    assert_eq!(selected.num_rows(), 2);
+    assert_eq!(selected.schema(), schema);
+    for (i, field) in schema.fields().iter().enumerate() {
+        if kept.contains(&field.name().as_str()) {
+            assert_eq!(selected.column(i), full.column(i), "{}", field.name());
+        } else {
+            assert_eq!(selected.column(i).null_count(), 2, "{}", field.name());
+        }
+    }
+    let audience = selected.column_by_name("web_identity_audience").unwrap();
+    assert_eq!(audience.null_count(), 0);
 }

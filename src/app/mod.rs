@@ -204,7 +204,11 @@ pub async fn run(
         ledger: ledger.clone(),
         owner: owner.clone(),
         lease,
-        options: Arc::new(DecodeOptions::default()),
+        // Decoders fill only the columns the queries read.
+        options: Arc::new(DecodeOptions {
+            columns: engine.columns_read().clone(),
+            ..DecodeOptions::default()
+        }),
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
         bytes: Arc::new(Semaphore::new(d.max_inflight_mib * 1024)),
         bytes_total: d.max_inflight_mib * 1024,

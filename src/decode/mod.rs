@@ -12,6 +12,7 @@ pub mod cloudtrail;
 pub mod flowlog;
 pub mod gzip;
 pub mod json_split;
+mod selection;
 pub mod timestamp;
 mod whole_inflate;
 
@@ -21,6 +22,7 @@ use arrow::record_batch::RecordBatch;
 
 pub use gzip::{InflateError, InflateLimits};
 pub use json_split::SplitLimits;
+pub use selection::ColumnSelection;
 
 use crate::schema::LogKind;
 
@@ -49,6 +51,8 @@ pub struct DecodeOptions {
     pub max_line_bytes: usize,
     /// Record errors described per object (all are counted).
     pub max_error_details: usize,
+    /// The columns to fill (the rest are null); the engine sets it to what its queries read.
+    pub columns: ColumnSelection,
 }
 
 impl Default for DecodeOptions {
@@ -59,6 +63,7 @@ impl Default for DecodeOptions {
             batch_rows: 8192,
             max_line_bytes: 1024 * 1024,
             max_error_details: 20,
+            columns: ColumnSelection::all(),
         }
     }
 }

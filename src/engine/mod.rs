@@ -4,6 +4,7 @@
 //! of a table once per window and turns the result rows into metric points.
 //! Knows DataFusion; knows nothing of where the points go.
 
+mod columns;
 pub mod lookup;
 pub mod pipeline;
 pub mod points;
@@ -20,6 +21,7 @@ use datafusion::physical_plan::collect;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::config::Lookups;
+use crate::decode::ColumnSelection;
 use crate::metrics::MetricPoint;
 use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
 use crate::schema::LogKind;
@@ -141,6 +143,7 @@ pub struct Engine {
     tables: BTreeMap<LogKind, Arc<WindowTable>>,
     planned: Vec<Planned>,
     catalog: Catalog,
+    reads: ColumnSelection,
 }
 
 impl Engine {
@@ -156,6 +159,7 @@ impl Engine {
         }
         let names: Vec<String> = catalog.metrics().iter().map(|m| m.name.clone()).collect();
         let mut planned = Vec::new();
+        let mut read_plans = Vec::new();
         for (query, table) in catalog.queries.iter().filter_map(|q| Some((q, q.table?))) {
             let plan_err = |message: String| EngineError::Plan {
                 file: query.file.clone(),
@@ -172,15 +176,12 @@ impl Engine {
                 .await
                 .map_err(|e| plan_err(e.to_string()))?;
             points::check_result_schema(query, plan.schema().as_arrow()).map_err(plan_err)?;
-            let optimized = if reads_evaluation_time(&query.sql) {
-                None
-            } else {
-                Some(
-                    ctx.state()
-                        .optimize(&plan)
-                        .map_err(|e| plan_err(e.to_string()))?,
-                )
-            };
+            let optimized = ctx
+                .state()
+                .optimize(&plan)
+                .map_err(|e| plan_err(e.to_string()))?;
+            read_plans.push(optimized.clone());
+            let optimized = (!reads_evaluation_time(&query.sql)).then_some(optimized);
             let metric = names
                 .iter()
                 .position(|n| *n == query.name)
@@ -198,12 +199,18 @@ impl Engine {
             tables,
             planned,
             catalog,
+            reads: columns::read_by(&read_plans),
         })
     }
 
     /// The metrics and their queries.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The columns the queries read: the decoders need fill no others.
+    pub fn columns_read(&self) -> &ColumnSelection {
+        &self.reads
     }
 
     /// Runs every query whose table has rows in `window`; returns the window's points.

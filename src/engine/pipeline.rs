@@ -52,11 +52,16 @@ impl Pipeline {
             max_age,
             ..WindowPolicy::of(&config.engine)
         });
+        // Decoders fill only the columns the queries read.
+        let options = DecodeOptions {
+            columns: engine.columns_read().clone(),
+            ..DecodeOptions::default()
+        };
         Ok(Pipeline {
             engine,
             windower,
             series,
-            options: DecodeOptions::default(),
+            options,
             stats: PipelineStats::default(),
         })
     }

@@ -5,11 +5,13 @@
 pub mod cloudtrail;
 pub mod docs;
 pub mod flowlog;
+mod nulls;
 pub(crate) mod table;
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use nulls::null_column;
 pub use table::DESCRIPTION_KEY;
 
 /// The kinds of log record trailflow decodes, each with its own table.

@@ -23,24 +23,53 @@ macro_rules! define_table {
             pub _lifetime: std::marker::PhantomData<&'a str>,
         }
 
-        /// Columnar builder for the rows of this table.
+        /// Columnar builder for the rows of this table. Columns left out by its mask have no
+        /// builder and come out null.
         pub struct $builder {
-            $( $name: define_table!(@builder_ty $kind), )*
+            $( $name: Option<define_table!(@builder_ty $kind)>, )*
+            mask: Option<std::sync::Arc<[bool]>>,
             rows: usize,
         }
 
         impl $builder {
-            /// Creates a builder with room for `capacity` rows.
+            /// Creates a builder of every column with room for `capacity` rows.
             pub fn with_capacity(capacity: usize) -> Self {
+                Self::with_capacity_keeping(capacity, None)
+            }
+
+            /// Creates a builder of the columns `mask` keeps (by schema index; all without a
+            /// mask) with room for `capacity` rows.
+            #[allow(unused_assignments)]
+            pub fn with_capacity_keeping(
+                capacity: usize,
+                mask: Option<std::sync::Arc<[bool]>>,
+            ) -> Self {
+                let keep = |i: usize| {
+                    mask.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(true))
+                };
+                // Struct fields are evaluated in the order written: the column's index.
+                let mut index = 0usize;
                 Self {
-                    $( $name: define_table!(@builder_new $kind, capacity), )*
+                    $( $name: {
+                        let kept = keep(index);
+                        index += 1;
+                        kept.then(|| define_table!(@builder_new $kind, capacity))
+                    }, )*
+                    mask,
                     rows: 0,
                 }
             }
 
+            /// The same columns again, with room for `capacity` rows.
+            pub fn renewed(&self, capacity: usize) -> Self {
+                Self::with_capacity_keeping(capacity, self.mask.clone())
+            }
+
             /// Appends one row.
             pub fn append(&mut self, row: &$row<'_>) {
-                $( define_table!(@append $kind, self.$name, row.$name); )*
+                $( if let Some(b) = &mut self.$name {
+                    define_table!(@append $kind, b, row.$name);
+                } )*
                 self.rows += 1;
             }
 
@@ -56,8 +85,12 @@ macro_rules! define_table {
 
             /// Builds a batch of the appended rows and resets the builder.
             pub fn finish(&mut self) -> arrow::record_batch::RecordBatch {
+                let rows = self.rows;
                 let columns: Vec<arrow::array::ArrayRef> = vec![
-                    $( define_table!(@finish $kind, self.$name), )*
+                    $( match &mut self.$name {
+                        Some(b) => define_table!(@finish $kind, b),
+                        None => $crate::schema::null_column(&define_table!(@dtype $kind), rows),
+                    }, )*
                 ];
                 self.rows = 0;
                 // The columns are built from the same list as the schema, so

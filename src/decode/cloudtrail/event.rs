@@ -32,6 +32,35 @@ pub(super) struct EventScratch {
     additional: Vec<u8>,
     resources: Vec<u8>,
     accounts: String,
+    /// Which of the four raw JSON columns (request, response, additional data, resources) are
+    /// filled: re-encoding the others would be wasted.
+    raw: [bool; 4],
+}
+
+impl EventScratch {
+    /// Buffers for a decoder that fills the columns `mask` keeps (all without one).
+    pub(super) fn keeping(mask: Option<&[bool]>) -> Self {
+        let schema = crate::schema::cloudtrail::event_schema();
+        let keeps = |name: &str| {
+            mask.is_none_or(|m| {
+                schema
+                    .index_of(name)
+                    .ok()
+                    .and_then(|i| m.get(i).copied())
+                    .unwrap_or(true)
+            })
+        };
+        Self {
+            raw: [
+                "request_parameters",
+                "response_elements",
+                "additional_event_data",
+                "resources",
+            ]
+            .map(keeps),
+            ..Self::default()
+        }
+    }
 }
 
 /// Removes secrets from the event in place, before anything reads it.
@@ -261,10 +290,11 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
     let hosted_zone_id =
         get_str(req, "hostedZoneId").map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
 
-    let has_req = encode(req, &mut scratch.request);
-    let has_resp = encode(resp, &mut scratch.response);
-    let has_add = encode(additional, &mut scratch.additional);
-    let has_res = encode(get(o, "resources"), &mut scratch.resources);
+    let [raw_req, raw_resp, raw_add, raw_res] = scratch.raw;
+    let has_req = raw_req && encode(req, &mut scratch.request);
+    let has_resp = raw_resp && encode(resp, &mut scratch.response);
+    let has_add = raw_add && encode(additional, &mut scratch.additional);
+    let has_res = raw_res && encode(get(o, "resources"), &mut scratch.resources);
 
     let row = EventRow {
         event_time: get_str(o, "eventTime").and_then(parse_rfc3339_micros),

@@ -43,6 +43,7 @@ impl CloudTrailDecoder {
     /// of 50 columns (their fresh pages cost more than its decoding).
     pub fn new(options: &DecodeOptions, size_hint: usize) -> Self {
         let rows = options.batch_rows.max(1);
+        let mask = options.columns.mask(LogKind::CloudTrail).cloned();
         Self {
             splitter: JsonSplitter::new(options.split),
             state: State {
@@ -51,12 +52,13 @@ impl CloudTrailDecoder {
                     64 * 1024,
                     options.split.max_depth as usize + 2,
                 ),
-                events: EventBuilder::with_capacity(
+                scratch: event::EventScratch::keeping(mask.as_deref()),
+                events: EventBuilder::with_capacity_keeping(
                     (size_hint / SIZING_EVENT_BYTES).max(8).min(rows),
+                    mask,
                 ),
                 insights: InsightBuilder::with_capacity(16),
                 digests: DigestBuilder::with_capacity(16),
-                scratch: event::EventScratch::default(),
                 json_scratch: Vec::new(),
                 nested: Vec::new(),
             },
@@ -169,7 +171,7 @@ impl State {
             if !all {
                 // `finish` leaves every builder empty: start the next batch with the room the
                 // last one needed instead of regrowing 50 columns from nothing.
-                self.events = EventBuilder::with_capacity(rows);
+                self.events = self.events.renewed(rows);
             }
         }
         if self.insights.len() >= limit {

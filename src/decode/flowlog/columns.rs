@@ -1,28 +1,48 @@
 //! The typed column builders of one flow-log layout, grouped by type so that appending a row is
-//! one tight loop per type (no per-field dispatch), and their assembly into a batch.
+//! one tight loop per type (no per-field dispatch), and their assembly into a batch. Only the
+//! selected columns get a builder; the others come out null.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder, new_null_array,
-};
+use arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 
-use super::layout::{Layout, Place};
+use super::layout::{Layout, Slot};
 use crate::schema::flowlog::{self, FieldType, KNOWN_FIELDS};
+use crate::schema::null_column;
 
 /// Average text bytes per field assumed when sizing text builders.
 const TEXT_BYTES_PER_FIELD: usize = 16;
 
+/// Which builder fills a column: its type and its index among the builders of that type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Not filled: the column is null.
+    Absent,
+    Text(usize),
+    Int32(usize),
+    Int64(usize),
+    Seconds(usize),
+}
+
 /// The builders of one layout.
 pub struct Columns {
     layout: Arc<Layout>,
-    /// One per `layout.text` position.
+    /// Where each field of `KNOWN_FIELDS` is built, by index.
+    places: Vec<Place>,
+    /// The extra (unknown) fields kept: index in `layout.extras` and text builder.
+    extras: Vec<(usize, usize)>,
+    /// The text builders, with the line position each reads.
     text: Vec<StringBuilder>,
+    text_at: Vec<usize>,
+    /// The integer builders, with the index in the parsed numbers each reads.
     int32: Vec<Int32Builder>,
+    int32_from: Vec<usize>,
     int64: Vec<Int64Builder>,
+    int64_from: Vec<usize>,
     seconds: Vec<TimestampSecondBuilder>,
+    seconds_from: Vec<usize>,
     /// Rows appended since the last `finish`.
     pub rows: usize,
 }
@@ -32,22 +52,58 @@ fn seconds_builder(capacity: usize) -> TimestampSecondBuilder {
 }
 
 impl Columns {
-    /// Builders for `layout`, with room for `capacity` rows.
-    pub fn new(layout: &Arc<Layout>, capacity: usize) -> Self {
-        let (n32, n64) = layout.numeric_split;
-        let nsec = layout.numeric.len() - n32 - n64;
+    /// Builders for the columns of `layout` that `mask` keeps (all without a mask; unknown
+    /// fields only without one), with room for `capacity` rows.
+    pub fn new(layout: &Arc<Layout>, capacity: usize, mask: Option<&[bool]>) -> Self {
+        let keep = |k: usize| mask.is_none_or(|m| m.get(k).copied().unwrap_or(true));
+        let mut places = vec![Place::Absent; KNOWN_FIELDS.len()];
+        let (mut text_at, mut extras) = (Vec::new(), Vec::new());
+        for &pos in &layout.text {
+            match layout.slots.get(pos) {
+                Some(&Slot::Known(k)) if keep(k) => {
+                    places[k] = Place::Text(text_at.len());
+                    text_at.push(pos);
+                }
+                Some(&Slot::Extra(x)) if mask.is_none() => {
+                    extras.push((x, text_at.len()));
+                    text_at.push(pos);
+                }
+                _ => {}
+            }
+        }
+        let (mut int32_from, mut int64_from, mut seconds_from) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for (j, &(_, k)) in layout.numeric.iter().enumerate() {
+            if !keep(k) {
+                continue;
+            }
+            places[k] = match KNOWN_FIELDS[k].ty {
+                FieldType::Int32 => Place::Int32(push_index(&mut int32_from, j)),
+                FieldType::Int64 => Place::Int64(push_index(&mut int64_from, j)),
+                FieldType::UnixSeconds => Place::Seconds(push_index(&mut seconds_from, j)),
+                FieldType::Text => Place::Absent,
+            };
+        }
         Self {
-            text: (0..layout.text.len())
+            text: (0..text_at.len())
                 .map(|_| StringBuilder::with_capacity(capacity, capacity * TEXT_BYTES_PER_FIELD))
                 .collect(),
-            int32: (0..n32)
+            int32: (0..int32_from.len())
                 .map(|_| Int32Builder::with_capacity(capacity))
                 .collect(),
-            int64: (0..n64)
+            int64: (0..int64_from.len())
                 .map(|_| Int64Builder::with_capacity(capacity))
                 .collect(),
-            seconds: (0..nsec).map(|_| seconds_builder(capacity)).collect(),
+            seconds: (0..seconds_from.len())
+                .map(|_| seconds_builder(capacity))
+                .collect(),
             layout: Arc::clone(layout),
+            places,
+            extras,
+            text_at,
+            int32_from,
+            int64_from,
+            seconds_from,
             rows: 0,
         }
     }
@@ -61,27 +117,22 @@ impl Columns {
     /// ranges of the line's fields in header order, `numbers` the parsed values of
     /// `layout.numeric` in its order.
     pub fn append(&mut self, line: &str, tokens: &[(usize, usize)], numbers: &[Option<i64>]) {
-        for (b, &pos) in self.text.iter_mut().zip(&self.layout.text) {
-            let Some(&(s, e)) = tokens.get(pos) else {
-                b.append_null();
-                continue;
-            };
-            match line.get(s..e) {
+        for (b, &pos) in self.text.iter_mut().zip(&self.text_at) {
+            match tokens.get(pos).and_then(|&(s, e)| line.get(s..e)) {
                 Some("-") | None => b.append_null(),
                 Some(token) => b.append_value(token),
             }
         }
-        let (n32, rest) = numbers.split_at(self.int32.len().min(numbers.len()));
-        let (n64, nsec) = rest.split_at(self.int64.len().min(rest.len()));
-        for (b, v) in self.int32.iter_mut().zip(n32) {
+        let number = |j: usize| numbers.get(j).copied().flatten();
+        for (b, &j) in self.int32.iter_mut().zip(&self.int32_from) {
             // Validated against the field's range, which lies within `i32`.
-            b.append_option(v.map(|v| v as i32));
+            b.append_option(number(j).map(|v| v as i32));
         }
-        for (b, &v) in self.int64.iter_mut().zip(n64) {
-            b.append_option(v);
+        for (b, &j) in self.int64.iter_mut().zip(&self.int64_from) {
+            b.append_option(number(j));
         }
-        for (b, &v) in self.seconds.iter_mut().zip(nsec) {
-            b.append_option(v);
+        for (b, &j) in self.seconds.iter_mut().zip(&self.seconds_from) {
+            b.append_option(number(j));
         }
         self.rows += 1;
     }
@@ -106,7 +157,7 @@ impl Columns {
             .collect();
         let mut columns: Vec<ArrayRef> =
             Vec::with_capacity(KNOWN_FIELDS.len() + self.layout.extras.len());
-        for (field, place) in KNOWN_FIELDS.iter().zip(&self.layout.places) {
+        for (field, place) in KNOWN_FIELDS.iter().zip(&self.places) {
             let built: Option<ArrayRef> = match *place {
                 Place::Absent => None,
                 Place::Text(i) => text.get_mut(i).and_then(Option::take),
@@ -132,16 +183,17 @@ impl Columns {
                     a
                 }),
             };
-            columns.push(built.unwrap_or_else(|| null_column(field.ty, rows)));
+            columns.push(built.unwrap_or_else(|| null_column(&field.ty.data_type(), rows)));
         }
-        let schema = if self.layout.extras.is_empty() {
+        let schema = if self.extras.is_empty() {
             flowlog::schema()
         } else {
             let mut fields: Vec<Arc<Field>> = flowlog::schema().fields().iter().cloned().collect();
-            for (name, &i) in self.layout.extras.iter().zip(&self.layout.extra_text) {
+            for &(x, i) in &self.extras {
+                let name = self.layout.extras.get(x).map_or("", String::as_str);
                 fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
                 let array = text.get_mut(i).and_then(Option::take);
-                columns.push(array.unwrap_or_else(|| null_column(FieldType::Text, rows)));
+                columns.push(array.unwrap_or_else(|| null_column(&DataType::Utf8, rows)));
             }
             Arc::new(Schema::new(fields))
         };
@@ -151,29 +203,7 @@ impl Columns {
     }
 }
 
-/// An all-null column of `rows` rows for a field the layout lacks: a slice of one shared
-/// array per type (no allocation), or a new array past its length.
-fn null_column(ty: FieldType, rows: usize) -> ArrayRef {
-    const SHARED_ROWS: usize = 8192;
-    static SHARED: OnceLock<[ArrayRef; 4]> = OnceLock::new();
-    let shared = SHARED.get_or_init(|| {
-        [
-            FieldType::Text,
-            FieldType::Int32,
-            FieldType::Int64,
-            FieldType::UnixSeconds,
-        ]
-        .map(|t| new_null_array(&t.data_type(), SHARED_ROWS))
-    });
-    let index = match ty {
-        FieldType::Text => 0,
-        FieldType::Int32 => 1,
-        FieldType::Int64 => 2,
-        FieldType::UnixSeconds => 3,
-    };
-    if rows <= SHARED_ROWS {
-        shared[index].slice(0, rows)
-    } else {
-        new_null_array(&ty.data_type(), rows)
-    }
+fn push_index(v: &mut Vec<usize>, value: usize) -> usize {
+    v.push(value);
+    v.len() - 1
 }

@@ -33,32 +33,10 @@ pub struct Layout {
     pub slots: Vec<Slot>,
     /// Column names of the extra (unknown) fields.
     pub extras: Vec<String>,
-    /// Positions of the numeric fields with their index in `KNOWN_FIELDS`: the 32-bit fields
-    /// first, then the 64-bit ones, then the timestamps (the order of the integer builders).
+    /// Positions of the numeric fields, with their index in `KNOWN_FIELDS`.
     pub numeric: Vec<(usize, usize)>,
-    /// How many of `numeric` are 32-bit, and how many 64-bit.
-    pub numeric_split: (usize, usize),
-    /// Positions of the text fields, known and extra, in header order (one text builder each).
+    /// Positions of the text fields, known and extra, in header order.
     pub text: Vec<usize>,
-    /// Where each field of `KNOWN_FIELDS` is built, by index.
-    pub places: Vec<Place>,
-    /// The text builder of each extra field.
-    pub extra_text: Vec<usize>,
-}
-
-/// Which builder fills a column: its type and its index among the builders of that type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    /// The layout lacks the field: the column is null.
-    Absent,
-    /// Text builder.
-    Text(usize),
-    /// 32-bit integer builder.
-    Int32(usize),
-    /// 64-bit integer builder.
-    Int64(usize),
-    /// Timestamp builder.
-    Seconds(usize),
 }
 
 impl Layout {
@@ -111,57 +89,30 @@ impl Layout {
             ));
         }
         let names = names.iter().map(|n| n.as_ref().to_string()).collect();
-        let mut numeric = Vec::new();
-        let mut places = vec![Place::Absent; KNOWN_FIELDS.len()];
-        for ty in [FieldType::Int32, FieldType::Int64, FieldType::UnixSeconds] {
-            let before = numeric.len();
-            for (pos, slot) in slots.iter().enumerate() {
-                if let Slot::Known(k) = *slot
-                    && KNOWN_FIELDS[k].ty == ty
-                {
-                    let i = numeric.len() - before;
-                    places[k] = match ty {
-                        FieldType::Int32 => Place::Int32(i),
-                        FieldType::Int64 => Place::Int64(i),
-                        _ => Place::Seconds(i),
-                    };
-                    numeric.push((pos, k));
-                }
-            }
-        }
-        let int32 = places
+        let numeric = slots
             .iter()
-            .filter(|p| matches!(p, Place::Int32(_)))
-            .count();
-        let int64 = places
+            .enumerate()
+            .filter_map(|(pos, slot)| match *slot {
+                Slot::Known(k) if KNOWN_FIELDS[k].ty != FieldType::Text => Some((pos, k)),
+                _ => None,
+            })
+            .collect();
+        let text = slots
             .iter()
-            .filter(|p| matches!(p, Place::Int64(_)))
-            .count();
-        let mut text = Vec::new();
-        let mut extra_text = vec![0; extras.len()];
-        for (pos, slot) in slots.iter().enumerate() {
-            match *slot {
-                Slot::Known(k) if KNOWN_FIELDS[k].ty == FieldType::Text => {
-                    places[k] = Place::Text(text.len());
-                    text.push(pos);
-                }
-                Slot::Extra(x) => {
-                    extra_text[x] = text.len();
-                    text.push(pos);
-                }
-                _ => {}
-            }
-        }
+            .enumerate()
+            .filter_map(|(pos, slot)| match *slot {
+                Slot::Known(k) if KNOWN_FIELDS[k].ty == FieldType::Text => Some(pos),
+                Slot::Extra(_) => Some(pos),
+                _ => None,
+            })
+            .collect();
         (
             Layout {
                 names,
                 slots,
                 extras,
                 numeric,
-                numeric_split: (int32, int64),
                 text,
-                places,
-                extra_text,
             },
             problems,
         )

@@ -27,6 +27,8 @@ const SIZING_LINE_BYTES: usize = 224;
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
     columns: Columns,
+    /// The columns to fill (all when `None`).
+    mask: Option<Arc<[bool]>>,
     started: bool,
     carry: Vec<u8>,
     skipping_long_line: bool,
@@ -45,9 +47,11 @@ impl FlowLogDecoder {
     /// (their fresh pages cost more than its decoding), a large one must not regrow.
     pub fn new(options: &DecodeOptions, size_hint: usize) -> Self {
         let batch_rows = options.batch_rows.max(1);
+        let mask = options.columns.mask(LogKind::FlowLog).cloned();
         let capacity = (size_hint / SIZING_LINE_BYTES).max(16).min(batch_rows);
         Self {
-            columns: Columns::new(&Layout::default_v2(), capacity),
+            columns: Columns::new(&Layout::default_v2(), capacity, mask.as_deref()),
+            mask,
             started: false,
             carry: Vec::new(),
             skipping_long_line: false,
@@ -181,7 +185,7 @@ impl FlowLogDecoder {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
         self.flush(out, false);
-        self.columns = Columns::new(&layout, self.capacity);
+        self.columns = Columns::new(&layout, self.capacity, self.mask.as_deref());
     }
 
     fn record(&mut self, text: &str, out: &mut Output) {

@@ -274,3 +274,44 @@ fn invalid_utf8_spoils_only_its_own_text() {
         assert_eq!(text(b, "action", 2).as_deref(), Some("REJECT"));
     }
 }
+
+#[test]
+fn a_column_selection_fills_only_its_columns_and_keeps_rows_and_errors() {
+    let text = "version tgw-id dstport action srcaddr packets start\n\
+         2 tgw-1 443 ACCEPT 10.0.0.1 5 1700000000\n\
+         2 tgw-2 x REJECT 10.0.0.2 5 1700000000\n\
+         2 tgw-3 10250 REJECT - 7 1700000001\n\
+         2 tgw-4 22 REJECT 10.0.0.4 99999999999999999999 1700000001\n";
+    let schema = crate::schema::flowlog::schema();
+    let kept = ["dstport", "action", "start"];
+    let selection = crate::decode::ColumnSelection::all().only(
+        LogKind::FlowLog,
+        kept.iter().map(|c| schema.index_of(c).unwrap()),
+    );
+    let options = DecodeOptions {
+        columns: selection,
+        ..DecodeOptions::default()
+    };
+    let full = decode(text);
+    let selected = decode_chunks(&[text.as_bytes()], &options);
+    // A bad number is an error in a column that is not selected as in one that is.
+    assert_eq!(selected.errors.details, full.errors.details);
+    assert_eq!(selected.errors.count, 2);
+    let (full, selected) = (one_batch(&full), one_batch(&selected));
+    assert_eq!(selected.num_rows(), 2);
+    // The canonical schema, without the unknown field's column.
+    assert_eq!(selected.schema(), schema);
+    for (i, field) in schema.fields().iter().enumerate() {
+        let column = selected.column(i);
+        if kept.contains(&field.name().as_str()) {
+            assert_eq!(
+                column,
+                full.column_by_name(field.name()).unwrap(),
+                "{}",
+                field.name()
+            );
+        } else {
+            assert_eq!(column.null_count(), 2, "{} is not selected", field.name());
+        }
+    }
+}

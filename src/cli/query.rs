@@ -14,6 +14,7 @@ use arrow::compute::{and, filter_record_batch};
 use arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
 
 use super::output::OutputError;
 use super::saved::{SavedQuery, parse_params};
@@ -21,7 +22,7 @@ use super::timerange::TimeRange;
 use super::{QueryArgs, QueryOutput, inputs};
 use crate::config::{Config, ConfigError};
 use crate::decode::{DecodeOptions, decode_object};
-use crate::engine::{EngineError, embedded, new_context, read_sql_files};
+use crate::engine::{EngineError, columns_read_by, embedded, new_context, read_sql_files};
 use crate::schema::LogKind;
 use crate::source::s3::{S3Location, S3Object, S3Reader};
 
@@ -74,17 +75,21 @@ fn now_micros() -> i64 {
 }
 
 /// Keeps the rows of `batch` whose time lies in `range`.
+/// The column that places a record of `kind` in time (for `--since`, `--from`, `--to`).
+fn time_column(kind: LogKind) -> &'static str {
+    match kind {
+        LogKind::CloudTrail | LogKind::CloudTrailInsight => "event_time",
+        LogKind::CloudTrailDigest => "digest_end_time",
+        LogKind::FlowLog => "start",
+    }
+}
+
 fn filter_time(
     kind: LogKind,
     batch: &RecordBatch,
     range: &TimeRange,
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let column = match kind {
-        LogKind::CloudTrail | LogKind::CloudTrailInsight => "event_time",
-        LogKind::CloudTrailDigest => "digest_end_time",
-        LogKind::FlowLog => "start",
-    };
-    let Some(times) = batch.column_by_name(column) else {
+    let Some(times) = batch.column_by_name(time_column(kind)) else {
         return Ok(batch.clone());
     };
     let (low, high): (ArrayRef, ArrayRef) = if kind == LogKind::FlowLog {
@@ -163,6 +168,22 @@ async fn list_inputs(paths: &[std::path::PathBuf]) -> Result<Vec<Input>, QueryEr
     Ok(out)
 }
 
+/// Registers (or replaces) every table with its batches.
+fn register_tables(
+    ctx: &SessionContext,
+    mut tables: BTreeMap<LogKind, Vec<RecordBatch>>,
+) -> Result<(), DataFusionError> {
+    for kind in LogKind::ALL {
+        let table = MemTable::try_new(
+            kind.schema(),
+            vec![tables.remove(&kind).unwrap_or_default()],
+        )?;
+        ctx.deregister_table(kind.table_name())?;
+        ctx.register_table(kind.table_name(), Arc::new(table))?;
+    }
+    Ok(())
+}
+
 /// Runs `trailflow query`.
 pub async fn run(
     args: &QueryArgs,
@@ -214,8 +235,22 @@ pub async fn run(
         None => Config::default(),
     };
 
+    // Plan the query on empty tables first (a bad query fails before any object is read), so
+    // that the decoders fill only the columns it reads, and the time-range filter's.
+    let ctx = new_context(&config.lookups)?;
+    register_tables(&ctx, BTreeMap::new())?;
+    let state = ctx.state();
+    let plan = state.optimize(&state.create_logical_plan(&sql).await?)?;
+    let columns = LogKind::ALL
+        .into_iter()
+        .fold(columns_read_by([&plan]), |columns, kind| {
+            columns.with(kind, time_column(kind))
+        });
+    let options = DecodeOptions {
+        columns,
+        ..DecodeOptions::default()
+    };
     let mut tables: BTreeMap<LogKind, Vec<RecordBatch>> = BTreeMap::new();
-    let options = DecodeOptions::default();
     let (mut read, mut pruned) = (0, 0);
     for input in list_inputs(&args.paths).await? {
         let name = input.name();
@@ -245,14 +280,7 @@ pub async fn run(
             tables.entry(kind).or_default().push(batch);
         }
     }
-    let ctx = new_context(&config.lookups)?;
-    for kind in LogKind::ALL {
-        let table = MemTable::try_new(
-            kind.schema(),
-            vec![tables.remove(&kind).unwrap_or_default()],
-        )?;
-        ctx.register_table(kind.table_name(), Arc::new(table))?;
-    }
+    register_tables(&ctx, tables)?;
     let frame = ctx.sql(&sql).await?;
     let schema = Arc::clone(frame.schema().inner());
     let results = frame.collect().await?;

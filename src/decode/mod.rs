@@ -268,8 +268,7 @@ pub fn decode_object(
         KindHint::Auto => kind_from_key(key).unwrap_or(KindHint::Auto),
         h => h,
     };
-    // The first chunk picks the format and sizes the decoder; it is decoded where it lies (for a
-    // whole-object inflate it is the whole content, which must not be copied).
+    // The first chunk picks the format and sizes the decoder; it is decoded where it lies.
     let (format, mut sink) = match reader.next_chunk() {
         Ok(Some(first)) => {
             let format = match (hint, format_from_content(first)) {

@@ -34,6 +34,19 @@ impl ColumnSelection {
         self
     }
 
+    /// Also fills column `name` of `kind` (a no-op when every column is filled).
+    pub fn with(mut self, kind: LogKind, name: &str) -> Self {
+        let index = kind.schema().index_of(name).ok();
+        if let (Some(mask), Some(i)) = (self.masks.get_mut(&kind), index) {
+            let mut grown = mask.to_vec();
+            if let Some(m) = grown.get_mut(i) {
+                *m = true;
+            }
+            *mask = grown.into();
+        }
+        self
+    }
+
     /// The mask of `kind` (true: fill the column), or `None` when every column is filled.
     pub fn mask(&self, kind: LogKind) -> Option<&Arc<[bool]>> {
         self.masks.get(&kind)

@@ -25,6 +25,7 @@ use crate::decode::ColumnSelection;
 use crate::metrics::MetricPoint;
 use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
 use crate::schema::LogKind;
+pub use columns::read_by as columns_read_by;
 pub use pipeline::{Pipeline, PipelineStats};
 use table::WindowTable;
 pub use window::{Window, WindowPolicy, Windower};

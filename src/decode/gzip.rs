@@ -128,6 +128,24 @@ impl<'a> ContentReader<'a> {
         self.produced
     }
 
+    /// The whole content at once when it is in memory already (an object inflated whole, or
+    /// not compressed) and nothing was read yet; `None` otherwise: read it chunk by chunk.
+    pub fn whole(&mut self) -> Option<Result<&[u8], InflateError>> {
+        if self.produced > 0 || self.pending.is_some() {
+            return None;
+        }
+        let (content, gzip): (&[u8], bool) = match &mut self.inner {
+            Inner::Plain(rest) if !rest.is_empty() => (std::mem::take(rest), false),
+            Inner::Whole { content, pos } if *pos == 0 && !content.is_empty() => {
+                *pos = content.len();
+                (&content[..], true)
+            }
+            _ => return None,
+        };
+        self.produced = content.len() as u64;
+        Some(check_limits(self.produced, self.compressed_len, &self.limits, gzip).map(|()| content))
+    }
+
     /// The next chunk of content, or `None` at the end.
     pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, InflateError> {
         if let Some(e) = self.pending.take() {

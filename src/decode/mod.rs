@@ -268,9 +268,14 @@ pub fn decode_object(
         KindHint::Auto => kind_from_key(key).unwrap_or(KindHint::Auto),
         h => h,
     };
-    // The first chunk picks the format and sizes the decoder; it is decoded where it lies.
-    let (format, mut sink) = match reader.next_chunk() {
-        Ok(Some(first)) => {
+    // The first chunk (the whole content when it is in memory) picks the format and sizes the
+    // decoder; it is decoded where it lies.
+    let started = match reader.whole() {
+        Some(content) => content.map(|c| Some((c, true))),
+        None => reader.next_chunk().map(|c| c.map(|c| (c, false))),
+    };
+    let (format, mut sink) = match started {
+        Ok(Some((first, whole))) => {
             let format = match (hint, format_from_content(first)) {
                 (KindHint::CloudTrail, _) => ContentFormat::CloudTrailJson,
                 (KindHint::FlowLog, ContentFormat::FlowLogParquet) => ContentFormat::FlowLogParquet,
@@ -278,7 +283,11 @@ pub fn decode_object(
                 (KindHint::Auto, f) => f,
             };
             let mut sink = Sink::new(format, options, first.len());
-            sink.push(first, &mut out);
+            if whole {
+                sink.push_whole(first, &mut out);
+            } else {
+                sink.push(first, &mut out);
+            }
             (format, sink)
         }
         Ok(None) => {
@@ -338,6 +347,18 @@ impl Sink {
             Sink::CloudTrail(d) => d.push(chunk, out),
             Sink::FlowLog(d) => d.push(chunk, out),
             Sink::Whole(content) => content.extend_from_slice(chunk),
+        }
+    }
+
+    /// The whole content at once.
+    fn push_whole(&mut self, content: &[u8], out: &mut Output) {
+        match self {
+            Sink::CloudTrail(d) => {
+                if !d.decode_whole(content, out) {
+                    d.push(content, out);
+                }
+            }
+            _ => self.push(content, out),
         }
     }
 

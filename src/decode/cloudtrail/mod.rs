@@ -11,7 +11,7 @@ pub use event::account_of_arn;
 use simd_json::BorrowedValue as Value;
 use simd_json::prelude::*;
 
-use super::json_split::{JsonSplitter, Split};
+use super::json_split::{JsonSplitter, Split, SplitLimits};
 use super::{DecodeOptions, Location, Output};
 use crate::schema::LogKind;
 use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
@@ -20,10 +20,16 @@ use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
 /// average ~1.5 KB; guessing short over-reserves a little rather than regrowing).
 const SIZING_EVENT_BYTES: usize = 1024;
 
+/// Largest content `decode_whole` parses as one document. Its DOM takes about six times the
+/// content's size, where the record-by-record path holds one record's; bigger log files are
+/// streamed record by record (see docs/performance.md).
+pub const WHOLE_DOCUMENT_MAX_BYTES: usize = 2 * 1024 * 1024;
+
 /// Push decoder for CloudTrail JSON content.
 pub struct CloudTrailDecoder {
     splitter: JsonSplitter,
     state: State,
+    limits: SplitLimits,
 }
 
 struct State {
@@ -35,6 +41,8 @@ struct State {
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
+    /// A copy of a whole log file for `decode_whole` (simd-json parses in place).
+    whole: Vec<u8>,
 }
 
 impl CloudTrailDecoder {
@@ -46,10 +54,11 @@ impl CloudTrailDecoder {
         let mask = options.columns.mask(LogKind::CloudTrail).cloned();
         Self {
             splitter: JsonSplitter::new(options.split),
+            limits: options.split,
             state: State {
                 batch_rows: rows,
                 buffers: simd_json::Buffers::with_max_depth(
-                    64 * 1024,
+                    size_hint.min(64 * 1024),
                     options.split.max_depth as usize + 2,
                 ),
                 scratch: event::EventScratch::keeping(mask.as_deref()),
@@ -61,8 +70,29 @@ impl CloudTrailDecoder {
                 digests: DigestBuilder::with_capacity(16),
                 json_scratch: Vec::new(),
                 nested: Vec::new(),
+                whole: Vec::new(),
             },
         }
+    }
+
+    /// Decodes a whole log file (`{"Records": [...]}`) given at once, in one simd-json parse of
+    /// the document: the record-by-record path first splits the content into records, a
+    /// second pass over every byte. Declines, emitting nothing, for anything that path must
+    /// handle itself (other shapes, invalid JSON, any record that is not a plain CloudTrail
+    /// event, content over the record size limit or `WHOLE_DOCUMENT_MAX_BYTES`), and returns
+    /// whether it decoded: the rows are the same either way.
+    pub fn decode_whole(&mut self, content: &[u8], out: &mut Output) -> bool {
+        if content.len() > self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
+            || !content.trim_ascii_start().starts_with(b"{")
+        {
+            return false;
+        }
+        let mut whole = std::mem::take(&mut self.state.whole);
+        whole.clear();
+        whole.extend_from_slice(content);
+        let decoded = self.state.decode_document(&mut whole, &self.limits, out);
+        self.state.whole = whole;
+        decoded
     }
 
     /// Decodes the next chunk of decompressed content.
@@ -81,6 +111,41 @@ impl CloudTrailDecoder {
 }
 
 impl State {
+    /// The body of `CloudTrailDecoder::decode_whole`, over a copy of the content.
+    fn decode_document(
+        &mut self,
+        whole: &mut [u8],
+        limits: &SplitLimits,
+        out: &mut Output,
+    ) -> bool {
+        // One level stricter than the records' own limit (the document adds two): a record the
+        // splitter would find too deep is never accepted here.
+        let mut buffers =
+            simd_json::Buffers::with_max_depth(whole.len(), limits.max_depth as usize + 1);
+        let Ok(mut document) = simd_json::to_borrowed_value_with_buffers(whole, &mut buffers)
+        else {
+            return false;
+        };
+        let Some(object) = document.as_object_mut() else {
+            return false;
+        };
+        if object.len() != 1 {
+            return false;
+        }
+        let Some(records) = object.get_mut("Records").and_then(|r| r.as_array_mut()) else {
+            return false;
+        };
+        if !records.iter().all(is_plain_event) {
+            return false;
+        }
+        for record in records.iter_mut() {
+            event::scrub_secrets(record);
+            event::append_event(record, &mut self.events, &mut self.scratch);
+            self.flush(out, false);
+        }
+        true
+    }
+
     fn handle(&mut self, item: Split<'_>, out: &mut Output) {
         match item {
             Split::Error {
@@ -183,6 +248,19 @@ impl State {
     }
 }
 
+/// True for a record `State::route` would append as an event without recording anything else:
+/// an object that is no envelope, digest, Insights event, EventBridge event or lookup-events
+/// wrapper, and looks like an event.
+fn is_plain_event(value: &Value<'_>) -> bool {
+    value.is_object()
+        && event::envelope_source(value).is_none()
+        && !insight_digest::is_digest(value)
+        && !insight_digest::is_insight(value)
+        && value.get("detail-type").is_none()
+        && value.get_str("CloudTrailEvent").is_none()
+        && event::looks_like_event(value)
+}
+
 trait TypeName {
     fn value_type_name(&self) -> &'static str;
 }
@@ -202,3 +280,6 @@ impl TypeName for Value<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

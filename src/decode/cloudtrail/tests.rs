@@ -1,0 +1,143 @@
+//! The whole-document path (`decode_whole`) against the record-by-record path: the same rows
+//! and errors for every input, and a decline wherever only the splitter can be exact.
+
+use std::path::{Path, PathBuf};
+
+use super::CloudTrailDecoder;
+use crate::decode::gzip::ContentReader;
+use crate::decode::{DecodeOptions, Output};
+
+/// Decodes `content` record by record, and through `decode_whole` (falling back when it
+/// declines); asserts both give the same output and returns whether the whole path decoded.
+fn both_paths_agree(name: &str, content: &[u8]) -> bool {
+    let options = DecodeOptions::default();
+    let mut split = Output::new(100);
+    let mut d = CloudTrailDecoder::new(&options, content.len());
+    d.push(content, &mut split);
+    d.finish(&mut split);
+
+    let mut whole = Output::new(100);
+    let mut d = CloudTrailDecoder::new(&options, content.len());
+    let taken = d.decode_whole(content, &mut whole);
+    if !taken {
+        assert!(
+            whole.batches.is_empty() && whole.errors.count == 0,
+            "{name}: a decline emits nothing"
+        );
+        d.push(content, &mut whole);
+    }
+    d.finish(&mut whole);
+    assert_eq!(whole.errors.details, split.errors.details, "{name}");
+    assert_eq!(whole.errors.count, split.errors.count, "{name}");
+    assert_eq!(whole.batches, split.batches, "{name}");
+    taken
+}
+
+fn content_of(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    ContentReader::new(&bytes, Default::default())
+        .read_to_end()
+        .unwrap()
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path.to_string_lossy().ends_with(".json")
+            || path.to_string_lossy().ends_with(".json.gz")
+        {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_samples_take_the_whole_path_with_the_same_rows() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    let cloudtrail: Vec<_> = files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/CloudTrail/"))
+        .collect();
+    assert!(cloudtrail.len() >= 3, "{files:?}");
+    for path in cloudtrail {
+        let name = path.display().to_string();
+        assert!(
+            both_paths_agree(&name, &content_of(path)),
+            "{name} declined"
+        );
+    }
+}
+
+#[test]
+fn the_corpus_gives_the_same_rows_on_both_paths() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.exists() {
+        return; // CI has the corpus; a checkout without it has nothing to compare.
+    }
+    let mut files = Vec::new();
+    files_under(&corpus, &mut files);
+    let mut taken = 0;
+    for path in &files {
+        let content = content_of(path);
+        if content.trim_ascii_start().starts_with(b"{") {
+            taken += usize::from(both_paths_agree(&path.display().to_string(), &content));
+        }
+    }
+    // Ten corpus files are CloudTrail log files of plain events; the other `Records` files
+    // are S3, SNS and SQS notifications and Insights events, which the splitter handles.
+    assert!(taken >= 10, "only {taken} corpus files took the whole path");
+}
+
+const EVENT: &str = r#"{"eventVersion":"1.08","eventTime":"2026-11-27T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{"type":"AWSService"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/x"},"responseElements":{"credentials":{"sessionToken":"SECRET"}}}"#;
+
+#[test]
+fn inputs_only_the_splitter_handles_exactly_are_declined() {
+    let nest = |depth: usize| {
+        format!(
+            r#"{{"eventName":"x","eventTime":"2026-11-27T10:00:00Z","requestParameters":{}1{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    let limit = crate::decode::SplitLimits::default().max_depth as usize;
+    let declined = [
+        format!("{{\"Records\":[{EVENT}]}}\n{{\"Records\":[{EVENT}]}}"),
+        format!("{{\"Records\":[{EVENT}],\"other\":1}}"),
+        format!("{{\"Records\":[{EVENT},42,{{\"hello\":\"world\"}}]}}"),
+        format!("{{\"Records\":[{EVENT},{{\"eventName\":\"x\",\"bad\":tru}}]}}"),
+        format!("{{\"Records\":[{EVENT}]"),
+        format!("\u{feff}{{\"Records\":[{EVENT}]}}"),
+        format!("{{\"Records\":[{}]}}", nest(limit + 1)),
+        format!("{{\"Records\":[{}]}}", nest(limit - 1)),
+        format!(
+            "{{\"Records\":[{{\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{EVENT}}}]}}"
+        ),
+        format!("{{\"Records\":{EVENT}}}"),
+        EVENT.to_string(),
+    ];
+    for (i, text) in declined.iter().enumerate() {
+        assert!(
+            !both_paths_agree(&format!("case {i}"), text.as_bytes()),
+            "case {i} taken"
+        );
+    }
+    let taken = [
+        format!("{{\"Records\":[{EVENT},{EVENT}]}}"),
+        "{\"Records\":[]}".to_string(),
+        format!("  \n{{ \"Records\" : [ {EVENT} ] }}\n"),
+        format!("{{\"Records\":[{}]}}", nest(limit - 3)),
+    ];
+    for (i, text) in taken.iter().enumerate() {
+        assert!(
+            both_paths_agree(&format!("taken {i}"), text.as_bytes()),
+            "taken {i} declined"
+        );
+    }
+}

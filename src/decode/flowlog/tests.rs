@@ -231,6 +231,55 @@ fn numbers_parse_strictly() {
 }
 
 #[test]
+fn numbers_parse_like_the_standard_library() {
+    // Every length, every byte at every position, and values around each power of ten.
+    let mut tokens: Vec<Vec<u8>> = Vec::new();
+    for len in 1..=19 {
+        let base: Vec<u8> = (0..len).map(|i| b'0' + ((i * 7 + 3) % 10) as u8).collect();
+        tokens.push(base.clone());
+        for pos in 0..len {
+            for b in 0..=255u8 {
+                let mut t = base.clone();
+                t[pos] = b;
+                tokens.push(t);
+            }
+        }
+    }
+    for p in 0..18 {
+        let v = 10u64.pow(p);
+        for x in [v - 1, v, v + 1, v * 9, 1_700_000_000 + v] {
+            tokens.push(x.to_string().into_bytes());
+            tokens.push(format!("-{x}").into_bytes());
+        }
+    }
+    tokens.push(b"999999999999999999".to_vec());
+    tokens.push(b"000000000000000001".to_vec());
+    for t in &tokens {
+        let expected = match std::str::from_utf8(t) {
+            Ok("-") => Ok(None),
+            Ok(s)
+                if t.len() <= 18 + usize::from(t.first() == Some(&b'-'))
+                    && s.trim_start_matches('-')
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+                    && s.trim_start_matches('-').len()
+                        == s.len() - usize::from(s.starts_with('-'))
+                    && !s.trim_start_matches('-').is_empty() =>
+            {
+                s.parse::<i64>().map(Some).map_err(|_| ())
+            }
+            _ => Err(()),
+        };
+        assert_eq!(
+            parse_number(t),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(t)
+        );
+    }
+}
+
+#[test]
 fn comments_after_a_hash_are_ignored() {
     let out = decode(
         "srcaddr dstaddr\n10.0.0.1 10.0.0.2 #traffic to the NAT gateway\n# a whole-line comment\n",

@@ -7,7 +7,8 @@ Generates 40 CloudTrail objects x 5,000 events and 20 flow-log objects x 100,000
 generator as the benches), then times, pinned to one core:
   - trailflow replay with only the C1 (or F1) query in its queries directory;
   - DuckDB read_json / read_csv with SET threads = 1 and the same aggregation.
-Both results are checked to agree before the times are reported.
+Each is run three times, alternating, and the median wall time is reported; both results are
+checked to agree before the times are reported.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
@@ -31,6 +32,9 @@ FROM read_csv('{glob}', delim=' ', header=true, nullstr='-', auto_detect=true)
 WHERE action = 'REJECT'
 GROUP BY ALL
 """
+
+
+RUNS = 3
 
 
 def timed(cmd, **kw):
@@ -68,8 +72,14 @@ def main():
     ]:
         path = os.path.join(work, data)
         glob = os.path.join(path, "**", "*.gz")
-        t_tf, total_tf = trailflow_total(args.trailflow, qfile, path, metric)
-        t_db, total_db = duckdb_total(sql.format(glob=glob))
+        # Median of three runs each, alternating: the first run of a process on this machine
+        # is often slower (cold mappings), and neither tool should carry that alone.
+        tf_runs, db_runs = [], []
+        for _ in range(RUNS):
+            tf_runs.append(trailflow_total(args.trailflow, qfile, path, metric))
+            db_runs.append(duckdb_total(sql.format(glob=glob)))
+        t_tf, total_tf = sorted(tf_runs)[RUNS // 2]
+        t_db, total_db = sorted(db_runs)[RUNS // 2]
         assert abs(total_tf - total_db) < 0.5, f"{name}: trailflow counted {total_tf}, DuckDB {total_db}"
         rows.append((name, total_tf, t_tf, records / t_tf, t_db, records / t_db, t_db / t_tf))
     print("| metric | count | trailflow s | trailflow rec/s | DuckDB s | DuckDB rec/s | speed-up |")

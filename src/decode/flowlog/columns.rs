@@ -157,7 +157,8 @@ impl Columns {
             .collect();
         let mut columns: Vec<ArrayRef> =
             Vec::with_capacity(KNOWN_FIELDS.len() + self.layout.extras.len());
-        for (field, place) in KNOWN_FIELDS.iter().zip(&self.places) {
+        let schema = flowlog::schema();
+        for (field, place) in schema.fields().iter().zip(&self.places) {
             let built: Option<ArrayRef> = match *place {
                 Place::Absent => None,
                 Place::Text(i) => text.get_mut(i).and_then(Option::take),
@@ -183,12 +184,12 @@ impl Columns {
                     a
                 }),
             };
-            columns.push(built.unwrap_or_else(|| null_column(&field.ty.data_type(), rows)));
+            columns.push(built.unwrap_or_else(|| null_column(field.data_type(), rows)));
         }
         let schema = if self.extras.is_empty() {
-            flowlog::schema()
+            schema
         } else {
-            let mut fields: Vec<Arc<Field>> = flowlog::schema().fields().iter().cloned().collect();
+            let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
             for &(x, i) in &self.extras {
                 let name = self.layout.extras.get(x).map_or("", String::as_str);
                 fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));

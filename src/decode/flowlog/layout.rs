@@ -132,11 +132,10 @@ impl Layout {
     pub fn of_header(line: &str) -> HeaderLayout {
         /// Distinct headers remembered; past that (hostile input) layouts are built each time.
         const CACHED_HEADERS: usize = 256;
-        static CACHE: OnceLock<Mutex<HashMap<String, HeaderLayout>>> = OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        if let Some(hit) = cache.lock().ok().and_then(|c| c.get(line).cloned()) {
+        if let Some(hit) = Layout::cached(line) {
             return hit;
         }
+        let cache = header_cache();
         let names: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
         let (layout, problems) = Layout::from_names(&names);
         let built = (Arc::new(layout), problems);
@@ -147,6 +146,19 @@ impl Layout {
         }
         built
     }
+}
+
+impl Layout {
+    /// The layout of a header line seen before (only header lines are remembered): lets the
+    /// decoder skip `is_header`'s name lookups for the header every object of a flow log repeats.
+    pub fn cached(line: &str) -> Option<HeaderLayout> {
+        header_cache().lock().ok()?.get(line).cloned()
+    }
+}
+
+fn header_cache() -> &'static Mutex<HashMap<String, HeaderLayout>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, HeaderLayout>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
 }
 
 fn log_unknown_once(name: &str) {

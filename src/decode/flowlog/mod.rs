@@ -165,15 +165,20 @@ impl FlowLogDecoder {
         }
         let first = !self.started;
         self.started = true;
-        if bytes[0].is_ascii_lowercase() && is_header(bytes) {
-            self.header(line, first, out);
-            return;
+        if bytes[0].is_ascii_lowercase() {
+            if let Some(known) = Layout::cached(line) {
+                self.header(known, first, out);
+                return;
+            }
+            if is_header(bytes) {
+                self.header(Layout::of_header(line), first, out);
+                return;
+            }
         }
         self.record(line, out);
     }
 
-    fn header(&mut self, line: &str, first: bool, out: &mut Output) {
-        let (layout, problems) = Layout::of_header(line);
+    fn header(&mut self, (layout, problems): layout::HeaderLayout, first: bool, out: &mut Output) {
         let current = self.columns.layout();
         if Arc::ptr_eq(&layout, current) || *layout == **current {
             return; // the same header again (concatenated files)

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow::array::{ArrayRef, Int32Builder, Int64Builder, TimestampSecondBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 
 use super::layout::{Layout, Slot};
+use super::text::TextColumn;
 use crate::schema::flowlog::{self, FieldType, KNOWN_FIELDS};
 use crate::schema::null_column;
 
@@ -34,7 +35,7 @@ pub struct Columns {
     /// The extra (unknown) fields kept: index in `layout.extras` and text builder.
     extras: Vec<(usize, usize)>,
     /// The text builders, with the line position each reads.
-    text: Vec<StringBuilder>,
+    text: Vec<TextColumn>,
     text_at: Vec<usize>,
     /// The integer builders, with the index in the parsed numbers each reads.
     int32: Vec<Int32Builder>,
@@ -86,7 +87,7 @@ impl Columns {
         }
         Self {
             text: (0..text_at.len())
-                .map(|_| StringBuilder::with_capacity(capacity, capacity * TEXT_BYTES_PER_FIELD))
+                .map(|_| TextColumn::with_capacity(capacity, capacity * TEXT_BYTES_PER_FIELD))
                 .collect(),
             int32: (0..int32_from.len())
                 .map(|_| Int32Builder::with_capacity(capacity))
@@ -118,10 +119,8 @@ impl Columns {
     /// `layout.numeric` in its order.
     pub fn append(&mut self, line: &str, tokens: &[(usize, usize)], numbers: &[Option<i64>]) {
         for (b, &pos) in self.text.iter_mut().zip(&self.text_at) {
-            match tokens.get(pos).and_then(|&(s, e)| line.get(s..e)) {
-                Some("-") | None => b.append_null(),
-                Some(token) => b.append_value(token),
-            }
+            let (s, e) = tokens.get(pos).copied().unwrap_or((usize::MAX, 0));
+            b.append(line, s, e);
         }
         let number = |j: usize| numbers.get(j).copied().flatten();
         for (b, &j) in self.int32.iter_mut().zip(&self.int32_from) {
@@ -147,10 +146,10 @@ impl Columns {
             .text
             .iter_mut()
             .map(|b| {
-                let bytes = b.values_slice().len();
-                let array: ArrayRef = Arc::new(b.finish());
+                let bytes = b.bytes();
+                let array = b.finish();
                 if more {
-                    *b = StringBuilder::with_capacity(rows, bytes);
+                    *b = TextColumn::with_capacity(rows, bytes);
                 }
                 Some(array)
             })

@@ -8,6 +8,7 @@
 mod columns;
 mod layout;
 pub mod parquet;
+mod text;
 
 use std::sync::Arc;
 

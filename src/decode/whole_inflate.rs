@@ -63,24 +63,36 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
             *slot = Decompressor::new();
         }
         let decompressor = slot.as_ref()?;
-        let mut out = vec![0u8; size];
+        // Not zeroed first: libdeflate writes every byte that is kept (zeroing a reused
+        // allocation costs a pass over the content).
+        let mut out: Vec<u8> = Vec::with_capacity(size);
         let (mut consumed, mut produced) = (0usize, 0usize);
-        // SAFETY: `gz` and `out` are valid for reads and writes of the lengths passed; the
-        // decompressor is live and used by this thread only; the out-pointers are valid usizes.
+        // SAFETY: `gz` is valid for reads of its length and `out` has capacity for writes of
+        // `size` bytes; the decompressor is live and used by this thread only; the out-pointers
+        // are valid usizes.
         let result = unsafe {
             libdeflate_gzip_decompress_ex(
                 decompressor.0.as_ptr(),
                 gz.as_ptr().cast(),
                 gz.len(),
                 out.as_mut_ptr().cast(),
-                out.len(),
+                size,
                 &mut consumed,
                 &mut produced,
             )
         };
         // Anything but one member that fills the announced size exactly goes the streaming way.
-        (result == libdeflate_result_LIBDEFLATE_SUCCESS && consumed == gz.len() && produced == size)
-            .then_some(out)
+        if result == libdeflate_result_LIBDEFLATE_SUCCESS
+            && consumed == gz.len()
+            && produced == size
+        {
+            // SAFETY: libdeflate succeeded and wrote exactly `size` bytes, within the capacity,
+            // from the start of `out`: they are initialized.
+            unsafe { out.set_len(size) };
+            Some(out)
+        } else {
+            None
+        }
     })
 }
 

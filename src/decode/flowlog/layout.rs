@@ -2,6 +2,7 @@
 //! default version-2 format when there is none), and the typed column builders
 //! that follow it.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -152,7 +153,29 @@ impl Layout {
     /// The layout of a header line seen before (only header lines are remembered): lets the
     /// decoder skip `is_header`'s name lookups for the header every object of a flow log repeats.
     pub fn cached(line: &str) -> Option<HeaderLayout> {
-        header_cache().lock().ok()?.get(line).cloned()
+        thread_local! {
+            // The last header this thread met: one comparison instead of a lock and a hash.
+            static LAST: RefCell<Option<(String, HeaderLayout)>> = const { RefCell::new(None) };
+        }
+        let last = |line: &str| {
+            LAST.try_with(|last| {
+                let last = last.try_borrow().ok()?;
+                let (header, layout) = last.as_ref()?;
+                (header == line).then(|| layout.clone())
+            })
+            .ok()
+            .flatten()
+        };
+        if let Some(hit) = last(line) {
+            return Some(hit);
+        }
+        let hit = header_cache().lock().ok()?.get(line).cloned()?;
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some((line.to_string(), hit.clone()));
+            }
+        });
+        Some(hit)
     }
 }
 

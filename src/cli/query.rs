@@ -74,7 +74,6 @@ fn now_micros() -> i64 {
         .unwrap_or_default()
 }
 
-/// Keeps the rows of `batch` whose time lies in `range`.
 /// The column that places a record of `kind` in time (for `--since`, `--from`, `--to`).
 fn time_column(kind: LogKind) -> &'static str {
     match kind {
@@ -84,6 +83,7 @@ fn time_column(kind: LogKind) -> &'static str {
     }
 }
 
+/// Keeps the rows of `batch` whose time lies in `range`.
 fn filter_time(
     kind: LogKind,
     batch: &RecordBatch,

@@ -213,14 +213,18 @@ mod tests {
         d.batches.into_iter().next().unwrap()
     }
 
+    /// A windower closing at these row limits, or after five seconds.
+    fn windower(max_rows: usize, max_flow_rows: usize) -> Windower<&'static str> {
+        Windower::new(WindowPolicy {
+            max_rows,
+            max_flow_rows,
+            max_age: Duration::from_secs(5),
+        })
+    }
+
     #[test]
     fn each_table_has_its_own_row_limit() {
-        let policy = WindowPolicy {
-            max_rows: 5,
-            max_flow_rows: 20,
-            max_age: Duration::from_secs(5),
-        };
-        let mut w = Windower::new(policy);
+        let mut w = windower(5, 20);
         let t0 = Instant::now();
         assert!(w.push("flows", vec![flow_batch(12)], t0).is_none());
         assert!(w.push("events", vec![cloudtrail_batch(4)], t0).is_none());
@@ -235,12 +239,7 @@ mod tests {
 
     #[test]
     fn windows_close_on_rows_and_age_without_splitting_objects() {
-        let policy = WindowPolicy {
-            max_rows: 1_000,
-            max_flow_rows: 10,
-            max_age: Duration::from_secs(5),
-        };
-        let mut w = Windower::new(policy);
+        let mut w = windower(1_000, 10);
         let t0 = Instant::now();
         assert!(w.push("a", vec![flow_batch(6)], t0).is_none());
         let full = w.push("b", vec![flow_batch(6)], t0).unwrap();

@@ -41,8 +41,6 @@ struct State {
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
-    /// A copy of a whole log file for `decode_whole` (simd-json parses in place).
-    whole: Vec<u8>,
 }
 
 impl CloudTrailDecoder {
@@ -70,7 +68,6 @@ impl CloudTrailDecoder {
                 digests: DigestBuilder::with_capacity(16),
                 json_scratch: Vec::new(),
                 nested: Vec::new(),
-                whole: Vec::new(),
             },
         }
     }
@@ -87,12 +84,9 @@ impl CloudTrailDecoder {
         {
             return false;
         }
-        let mut whole = std::mem::take(&mut self.state.whole);
-        whole.clear();
-        whole.extend_from_slice(content);
-        let decoded = self.state.decode_document(&mut whole, &self.limits, out);
-        self.state.whole = whole;
-        decoded
+        // A copy: simd-json parses in place, and a decline hands the original to the splitter.
+        let mut whole = content.to_vec();
+        self.state.decode_document(&mut whole, &self.limits, out)
     }
 
     /// Decodes the next chunk of decompressed content.

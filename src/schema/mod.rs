@@ -3,6 +3,7 @@
 //! (a test keeps it in step with these definitions).
 
 pub mod cloudtrail;
+pub mod columns;
 pub mod docs;
 pub mod flowlog;
 mod nulls;

@@ -129,31 +129,24 @@ macro_rules! define_table {
     (@row_ty F64) => { Option<f64> };
     (@row_ty TsMicros) => { Option<i64> };
 
-    (@builder_ty Str) => { arrow::array::StringBuilder };
-    (@builder_ty Bool) => { arrow::array::BooleanBuilder };
-    (@builder_ty I64) => { arrow::array::Int64Builder };
-    (@builder_ty F64) => { arrow::array::Float64Builder };
-    (@builder_ty TsMicros) => { arrow::array::TimestampMicrosecondBuilder };
+    (@builder_ty Str) => { $crate::schema::columns::TextColumn };
+    (@builder_ty Bool) => { $crate::schema::columns::BoolColumn };
+    (@builder_ty I64) => { $crate::schema::columns::I64Column };
+    (@builder_ty F64) => { $crate::schema::columns::F64Column };
+    (@builder_ty TsMicros) => { $crate::schema::columns::TsMicrosColumn };
 
-    (@builder_new Str, $cap:expr) => { arrow::array::StringBuilder::with_capacity($cap, $cap * 16) };
-    (@builder_new Bool, $cap:expr) => { arrow::array::BooleanBuilder::with_capacity($cap) };
-    (@builder_new I64, $cap:expr) => { arrow::array::Int64Builder::with_capacity($cap) };
-    (@builder_new F64, $cap:expr) => { arrow::array::Float64Builder::with_capacity($cap) };
-    (@builder_new TsMicros, $cap:expr) => {
-        arrow::array::TimestampMicrosecondBuilder::with_capacity($cap).with_timezone("+00:00")
-    };
+    (@builder_new Str, $cap:expr) => { $crate::schema::columns::TextColumn::with_capacity($cap, $cap * 16) };
+    (@builder_new $kind:ident, $cap:expr) => { <define_table!(@builder_ty $kind)>::with_capacity($cap) };
 
     (@append $kind:ident, $b:expr, $v:expr) => { $b.append_option($v) };
 
-    (@finish $kind:ident, $b:expr) => { std::sync::Arc::new($b.finish()) as arrow::array::ArrayRef };
+    (@finish $kind:ident, $b:expr) => { $b.finish() };
 
     (@dtype Str) => { arrow::datatypes::DataType::Utf8 };
     (@dtype Bool) => { arrow::datatypes::DataType::Boolean };
     (@dtype I64) => { arrow::datatypes::DataType::Int64 };
     (@dtype F64) => { arrow::datatypes::DataType::Float64 };
-    (@dtype TsMicros) => {
-        arrow::datatypes::DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some("+00:00".into()))
-    };
+    (@dtype TsMicros) => { $crate::schema::columns::utc_micros() };
 }
 
 pub(crate) use define_table;

@@ -36,8 +36,9 @@ struct State {
     batch_rows: usize,
     buffers: simd_json::Buffers,
     events: EventBuilder,
-    insights: InsightBuilder,
-    digests: DigestBuilder,
+    /// Created at the first Insights event or digest: most objects hold neither.
+    insights: Option<InsightBuilder>,
+    digests: Option<DigestBuilder>,
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
@@ -64,8 +65,8 @@ impl CloudTrailDecoder {
                     (size_hint / SIZING_EVENT_BYTES).max(8).min(rows),
                     mask,
                 ),
-                insights: InsightBuilder::with_capacity(16),
-                digests: DigestBuilder::with_capacity(16),
+                insights: None,
+                digests: None,
                 json_scratch: Vec::new(),
                 nested: Vec::new(),
             },
@@ -188,9 +189,15 @@ impl State {
                 format!("record is a notification envelope (eventSource `{source}`), not a CloudTrail event"),
             );
         } else if insight_digest::is_digest(value) {
-            insight_digest::append_digest(value, &mut self.digests);
+            let digests = self
+                .digests
+                .get_or_insert_with(|| DigestBuilder::with_capacity(16));
+            insight_digest::append_digest(value, digests);
         } else if insight_digest::is_insight(value) {
-            insight_digest::append_insight(value, &mut self.insights, &mut self.json_scratch);
+            let insights = self
+                .insights
+                .get_or_insert_with(|| InsightBuilder::with_capacity(16));
+            insight_digest::append_insight(value, insights, &mut self.json_scratch);
         } else if let (true, true) = (allow_nested, value.get("detail-type").is_some()) {
             // An EventBridge event ("AWS API Call via CloudTrail" and the like): the event is its `detail`.
             match value.get_mut("detail") {
@@ -233,11 +240,11 @@ impl State {
                 self.events = self.events.renewed(rows);
             }
         }
-        if self.insights.len() >= limit {
-            out.push(LogKind::CloudTrailInsight, self.insights.finish());
+        if let Some(insights) = self.insights.as_mut().filter(|b| b.len() >= limit) {
+            out.push(LogKind::CloudTrailInsight, insights.finish());
         }
-        if self.digests.len() >= limit {
-            out.push(LogKind::CloudTrailDigest, self.digests.finish());
+        if let Some(digests) = self.digests.as_mut().filter(|b| b.len() >= limit) {
+            out.push(LogKind::CloudTrailDigest, digests.finish());
         }
     }
 }

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int32Builder, Int64Builder, TimestampSecondBuilder};
+use arrow::array::ArrayRef;
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 
 use super::layout::{Layout, Slot};
-use super::text::TextColumn;
+use crate::schema::columns::{I32Column, I64Column, TextColumn, TsSecondsColumn};
 use crate::schema::flowlog::{self, FieldType, KNOWN_FIELDS};
 use crate::schema::null_column;
 
@@ -38,18 +38,14 @@ pub struct Columns {
     text: Vec<TextColumn>,
     text_at: Vec<usize>,
     /// The integer builders, with the index in the parsed numbers each reads.
-    int32: Vec<Int32Builder>,
+    int32: Vec<I32Column>,
     int32_from: Vec<usize>,
-    int64: Vec<Int64Builder>,
+    int64: Vec<I64Column>,
     int64_from: Vec<usize>,
-    seconds: Vec<TimestampSecondBuilder>,
+    seconds: Vec<TsSecondsColumn>,
     seconds_from: Vec<usize>,
     /// Rows appended since the last `finish`.
     pub rows: usize,
-}
-
-fn seconds_builder(capacity: usize) -> TimestampSecondBuilder {
-    TimestampSecondBuilder::with_capacity(capacity).with_timezone("+00:00")
 }
 
 impl Columns {
@@ -90,13 +86,13 @@ impl Columns {
                 .map(|_| TextColumn::with_capacity(capacity, capacity * TEXT_BYTES_PER_FIELD))
                 .collect(),
             int32: (0..int32_from.len())
-                .map(|_| Int32Builder::with_capacity(capacity))
+                .map(|_| I32Column::with_capacity(capacity))
                 .collect(),
             int64: (0..int64_from.len())
-                .map(|_| Int64Builder::with_capacity(capacity))
+                .map(|_| I64Column::with_capacity(capacity))
                 .collect(),
             seconds: (0..seconds_from.len())
-                .map(|_| seconds_builder(capacity))
+                .map(|_| TsSecondsColumn::with_capacity(capacity))
                 .collect(),
             layout: Arc::clone(layout),
             places,
@@ -120,7 +116,11 @@ impl Columns {
     pub fn append(&mut self, line: &str, tokens: &[(usize, usize)], numbers: &[Option<i64>]) {
         for (b, &pos) in self.text.iter_mut().zip(&self.text_at) {
             let (s, e) = tokens.get(pos).copied().unwrap_or((usize::MAX, 0));
-            b.append(line, s, e);
+            if e == s.wrapping_add(1) && line.as_bytes().get(s) == Some(&b'-') {
+                b.append_option(None);
+            } else {
+                b.append_slice(line, s, e);
+            }
         }
         let number = |j: usize| numbers.get(j).copied().flatten();
         for (b, &j) in self.int32.iter_mut().zip(&self.int32_from) {
@@ -162,23 +162,23 @@ impl Columns {
                 Place::Absent => None,
                 Place::Text(i) => text.get_mut(i).and_then(Option::take),
                 Place::Int32(i) => self.int32.get_mut(i).map(|b| {
-                    let a: ArrayRef = Arc::new(b.finish());
+                    let a = b.finish();
                     if more {
-                        *b = Int32Builder::with_capacity(rows);
+                        *b = I32Column::with_capacity(rows);
                     }
                     a
                 }),
                 Place::Int64(i) => self.int64.get_mut(i).map(|b| {
-                    let a: ArrayRef = Arc::new(b.finish());
+                    let a = b.finish();
                     if more {
-                        *b = Int64Builder::with_capacity(rows);
+                        *b = I64Column::with_capacity(rows);
                     }
                     a
                 }),
                 Place::Seconds(i) => self.seconds.get_mut(i).map(|b| {
-                    let a: ArrayRef = Arc::new(b.finish());
+                    let a = b.finish();
                     if more {
-                        *b = seconds_builder(rows);
+                        *b = TsSecondsColumn::with_capacity(rows);
                     }
                     a
                 }),

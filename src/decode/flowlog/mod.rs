@@ -8,7 +8,6 @@
 mod columns;
 mod layout;
 pub mod parquet;
-mod text;
 
 use std::sync::Arc;
 

@@ -1,21 +1,12 @@
-//! One CloudTrail event (a parsed JSON object) to one `cloudtrail` row:
-//! field extraction, the derived columns, and the removal of secrets.
+//! One CloudTrail event (a parsed JSON object) to one `cloudtrail` row: field extraction and
+//! the derived columns. Secrets never reach a column: the raw JSON columns are written without
+//! them (see `json_text`).
 
-use simd_json::BorrowedValue as Value;
 use simd_json::prelude::*;
 
+use super::json_text::{Json, contains_world_cidr, encode, get, get_str};
 use crate::decode::timestamp::parse_rfc3339_micros;
 use crate::schema::cloudtrail::{EventBuilder, EventRow};
-
-/// Keys removed wherever they appear in `requestParameters`, `responseElements`
-/// and `additionalEventData`: STS credentials and anything that holds a secret.
-const SECRET_KEYS: [&str; 5] = [
-    "credentials",
-    "secretAccessKey",
-    "sessionToken",
-    "SecretAccessKey",
-    "SessionToken",
-];
 
 /// Events whose request can open a security group to the world.
 const SG_RULE_EVENTS: [&str; 3] = [
@@ -33,7 +24,7 @@ pub(super) struct EventScratch {
     resources: Vec<u8>,
     accounts: String,
     /// Which of the four raw JSON columns (request, response, additional data, resources) are
-    /// filled: re-encoding the others would be wasted.
+    /// filled: writing the others would be wasted.
     raw: [bool; 4],
 }
 
@@ -63,62 +54,14 @@ impl EventScratch {
     }
 }
 
-/// Removes secrets from the event in place, before anything reads it.
-pub(super) fn scrub_secrets(event: &mut Value<'_>) {
-    if let Some(obj) = event.as_object_mut() {
-        for key in [
-            "responseElements",
-            "requestParameters",
-            "additionalEventData",
-        ] {
-            if let Some(v) = obj.get_mut(key) {
-                scrub(v);
-            }
-        }
-    }
-}
-
-fn scrub(v: &mut Value<'_>) {
-    match v {
-        Value::Object(obj) => {
-            for key in SECRET_KEYS {
-                obj.remove(key);
-            }
-            for (_, child) in obj.iter_mut() {
-                scrub(child);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(scrub),
-        _ => {}
-    }
-}
-
-fn get<'v, 'a>(v: Option<&'v Value<'a>>, key: &str) -> Option<&'v Value<'a>> {
-    v.and_then(|v| v.get(key))
-}
-
-fn get_str<'v>(v: Option<&'v Value<'_>>, key: &str) -> Option<&'v str> {
-    get(v, key).and_then(|x| x.as_str())
-}
-
 /// Booleans that CloudTrail writes either as JSON booleans or as `"true"`/`"false"` strings.
-fn boolish(v: Option<&Value<'_>>) -> Option<bool> {
+fn boolish(v: Option<Json<'_, '_>>) -> Option<bool> {
     let v = v?;
     v.as_bool().or_else(|| match v.as_str()? {
         s if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("yes") => Some(true),
         s if s.eq_ignore_ascii_case("false") || s.eq_ignore_ascii_case("no") => Some(false),
         _ => None,
     })
-}
-
-/// Writes `v` as JSON text into `buf`; false when absent or null.
-fn encode(v: Option<&Value<'_>>, buf: &mut Vec<u8>) -> bool {
-    buf.clear();
-    match v {
-        None => false,
-        Some(v) if v.is_null() => false,
-        Some(v) => v.write(buf).is_ok(),
-    }
 }
 
 fn text(buf: &[u8], present: bool) -> Option<&str> {
@@ -155,26 +98,16 @@ fn audience_from_principal<'a>(
     rest.split(':').next().filter(|a| !a.is_empty())
 }
 
-fn contains_world_cidr(v: &Value<'_>) -> bool {
-    match v {
-        // Any prefix length of 0 covers every address (`0.0.0.0/0`, `::/0`, even `203.0.113.9/0`).
-        Value::String(s) => s.trim().ends_with("/0") && (s.contains('.') || s.contains(':')),
-        Value::Object(obj) => obj.values().any(contains_world_cidr),
-        Value::Array(items) => items.iter().any(contains_world_cidr),
-        _ => false,
-    }
-}
-
 /// The Lambda-style envelope a record belongs to (`aws:s3`, `aws:sns`, `aws:sqs`), if it is one:
 /// such records carry `eventSource: "aws:..."`, which no CloudTrail event does.
-pub(super) fn envelope_source<'v>(obj: &'v Value<'_>) -> Option<&'v str> {
-    obj.get_str("eventSource")
-        .or_else(|| obj.get_str("EventSource"))
+pub(super) fn envelope_source<'i>(obj: Json<'_, 'i>) -> Option<&'i str> {
+    get_str(Some(obj), "eventSource")
+        .or_else(|| get_str(Some(obj), "EventSource"))
         .filter(|s| s.starts_with("aws:"))
 }
 
 /// True when the JSON object looks like a CloudTrail event at all.
-pub(super) fn looks_like_event(obj: &Value<'_>) -> bool {
+pub(super) fn looks_like_event(obj: Json<'_, '_>) -> bool {
     [
         "eventVersion",
         "eventTime",
@@ -186,8 +119,12 @@ pub(super) fn looks_like_event(obj: &Value<'_>) -> bool {
     .any(|k| obj.get(*k).is_some())
 }
 
-/// Appends one (already scrubbed) event to the builder.
-pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: &mut EventScratch) {
+/// Appends one event to the builder.
+pub(super) fn append_event(
+    ev: Json<'_, '_>,
+    builder: &mut EventBuilder,
+    scratch: &mut EventScratch,
+) {
     let o = Some(ev);
     let ui = get(o, "userIdentity");
     let session = get(ui, "sessionContext");
@@ -196,6 +133,7 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
     let resp = get(o, "responseElements");
     let additional = get(o, "additionalEventData");
     let resources = get(o, "resources").and_then(|r| r.as_array());
+    let resources = resources.as_ref();
 
     let event_name = get_str(o, "eventName");
     let event_source = get_str(o, "eventSource");
@@ -244,7 +182,7 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
 
     // Accounts of the resources touched, in first-seen order, without repeats.
     let mut accounts: Vec<&str> = Vec::new();
-    let resource_accounts = resources.into_iter().flatten().map(|r| {
+    let resource_accounts = resources.into_iter().flat_map(|rs| rs.iter()).map(|r| {
         get_str(Some(r), "accountId").or_else(|| get_str(Some(r), "ARN").and_then(account_of_arn))
     });
     let arn_accounts = [
@@ -291,10 +229,10 @@ pub(super) fn append_event(ev: &Value<'_>, builder: &mut EventBuilder, scratch: 
         get_str(req, "hostedZoneId").map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
 
     let [raw_req, raw_resp, raw_add, raw_res] = scratch.raw;
-    let has_req = raw_req && encode(req, &mut scratch.request);
-    let has_resp = raw_resp && encode(resp, &mut scratch.response);
-    let has_add = raw_add && encode(additional, &mut scratch.additional);
-    let has_res = raw_res && encode(get(o, "resources"), &mut scratch.resources);
+    let has_req = raw_req && encode(req, true, &mut scratch.request);
+    let has_resp = raw_resp && encode(resp, true, &mut scratch.response);
+    let has_add = raw_add && encode(additional, true, &mut scratch.additional);
+    let has_res = raw_res && encode(get(o, "resources"), false, &mut scratch.resources);
 
     let row = EventRow {
         event_time: get_str(o, "eventTime").and_then(parse_rfc3339_micros),

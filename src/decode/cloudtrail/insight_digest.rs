@@ -1,47 +1,39 @@
 //! CloudTrail Insights events and digest files, each to its own table.
 
-use simd_json::BorrowedValue as Value;
 use simd_json::prelude::*;
 
+use super::json_text::{Json, encode, get, get_str};
 use crate::decode::timestamp::parse_rfc3339_micros;
 use crate::schema::cloudtrail::{DigestBuilder, DigestRow, InsightBuilder, InsightRow};
 
-fn get<'v, 'a>(v: Option<&'v Value<'a>>, key: &str) -> Option<&'v Value<'a>> {
-    v.and_then(|v| v.get(key))
-}
-
-fn get_str<'v>(v: Option<&'v Value<'_>>, key: &str) -> Option<&'v str> {
-    get(v, key).and_then(|x| x.as_str())
-}
-
-fn get_time(v: Option<&Value<'_>>, key: &str) -> Option<i64> {
+fn get_time(v: Option<Json<'_, '_>>, key: &str) -> Option<i64> {
     get_str(v, key).and_then(parse_rfc3339_micros)
 }
 
 /// True for an Insights event (`eventCategory: Insight` or an `insightDetails` block).
-pub(super) fn is_insight(obj: &Value<'_>) -> bool {
-    obj.get_str("eventCategory") == Some("Insight")
-        || obj.get_str("eventType") == Some("AwsCloudTrailInsight")
-        || obj.get("insightDetails").is_some()
+pub(super) fn is_insight(obj: Json<'_, '_>) -> bool {
+    let o = Some(obj);
+    get_str(o, "eventCategory") == Some("Insight")
+        || get_str(o, "eventType") == Some("AwsCloudTrailInsight")
+        || get(o, "insightDetails").is_some()
 }
 
 /// True for a digest file (`digestStartTime` or `logFiles` with `awsAccountId`).
-pub(super) fn is_digest(obj: &Value<'_>) -> bool {
+pub(super) fn is_digest(obj: Json<'_, '_>) -> bool {
     obj.get("digestStartTime").is_some()
         || (obj.get("logFiles").is_some() && obj.get("awsAccountId").is_some())
 }
 
 /// Appends one Insights event.
 pub(super) fn append_insight(
-    ev: &Value<'_>,
+    ev: Json<'_, '_>,
     builder: &mut InsightBuilder,
     details_json: &mut Vec<u8>,
 ) {
     let o = Some(ev);
     let details = get(o, "insightDetails");
     let stats = get(get(details, "insightContext"), "statistics");
-    details_json.clear();
-    let has_details = details.is_some_and(|d| !d.is_null() && d.write(details_json).is_ok());
+    let has_details = encode(details, false, details_json);
     let row = InsightRow {
         event_time: get_time(o, "eventTime"),
         event_version: get_str(o, "eventVersion"),
@@ -68,7 +60,7 @@ pub(super) fn append_insight(
 }
 
 /// Appends one row per log file a digest vouches for (one row with null `log_*` when it lists none).
-pub(super) fn append_digest(digest: &Value<'_>, builder: &mut DigestBuilder) {
+pub(super) fn append_digest(digest: Json<'_, '_>, builder: &mut DigestBuilder) {
     let o = Some(digest);
     let base = DigestRow {
         digest_start_time: get_time(o, "digestStartTime"),
@@ -79,14 +71,11 @@ pub(super) fn append_digest(digest: &Value<'_>, builder: &mut DigestBuilder) {
         previous_digest_s3_object: get_str(o, "previousDigestS3Object"),
         ..Default::default()
     };
-    let files = get(o, "logFiles")
-        .and_then(|f| f.as_array())
-        .map(|f| f.as_slice())
-        .unwrap_or(&[]);
-    if files.is_empty() {
+    let files = get(o, "logFiles").and_then(|f| f.as_array());
+    if files.as_ref().is_none_or(|f| f.is_empty()) {
         builder.append(&base);
     }
-    for file in files {
+    for file in files.iter().flat_map(|f| f.iter()) {
         let f = Some(file);
         builder.append(&DigestRow {
             log_s3_bucket: get_str(f, "s3Bucket"),

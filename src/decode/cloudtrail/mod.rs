@@ -2,14 +2,19 @@
 //! and newline-delimited events) to the `cloudtrail`, `cloudtrail_insight` and
 //! `cloudtrail_digest` tables. The splitter cuts the stream into records; each
 //! record is parsed on its own with simd-json, so a bad record costs only itself.
+//! Records are parsed to simd-json's tape and read from it: building a DOM (a map per object)
+//! would cost more than reading the few fields the tables need.
 
 mod event;
 mod insight_digest;
+mod json_text;
 
 pub use event::account_of_arn;
 
-use simd_json::BorrowedValue as Value;
 use simd_json::prelude::*;
+use simd_json::{Buffers, Tape};
+
+use json_text::{Json, get, get_str};
 
 use super::json_split::{JsonSplitter, Split, SplitLimits};
 use super::{DecodeOptions, Location, Output};
@@ -34,7 +39,9 @@ pub struct CloudTrailDecoder {
 
 struct State {
     batch_rows: usize,
-    buffers: simd_json::Buffers,
+    buffers: Buffers,
+    /// The tape of the last record parsed, kept for its allocation.
+    tape: Tape<'static>,
     events: EventBuilder,
     /// Created at the first Insights event or digest: most objects hold neither.
     insights: Option<InsightBuilder>,
@@ -56,10 +63,11 @@ impl CloudTrailDecoder {
             limits: options.split,
             state: State {
                 batch_rows: rows,
-                buffers: simd_json::Buffers::with_max_depth(
+                buffers: Buffers::with_max_depth(
                     size_hint.min(64 * 1024),
                     options.split.max_depth as usize + 2,
                 ),
+                tape: Tape(Vec::new()),
                 scratch: event::EventScratch::keeping(mask.as_deref()),
                 events: EventBuilder::with_capacity_keeping(
                     (size_hint / SIZING_EVENT_BYTES).max(8).min(rows),
@@ -86,8 +94,12 @@ impl CloudTrailDecoder {
             return false;
         }
         // A copy: simd-json parses in place, and a decline hands the original to the splitter.
-        let mut whole = content.to_vec();
-        self.state.decode_document(&mut whole, &self.limits, out)
+        // The copy carries the padding simd-json reads past the end, which spares its own copy.
+        let mut whole = Vec::with_capacity(content.len() + simd_json::INPUT_PADDING);
+        whole.extend_from_slice(content);
+        whole.resize(content.len() + simd_json::INPUT_PADDING, 0);
+        self.state
+            .decode_document(&mut whole, content.len(), &self.limits, out)
     }
 
     /// Decodes the next chunk of decompressed content.
@@ -106,35 +118,41 @@ impl CloudTrailDecoder {
 }
 
 impl State {
-    /// The body of `CloudTrailDecoder::decode_whole`, over a copy of the content.
+    /// The body of `CloudTrailDecoder::decode_whole`, over a copy of the content (`len` bytes,
+    /// then simd-json's padding).
     fn decode_document(
         &mut self,
         whole: &mut [u8],
+        len: usize,
         limits: &SplitLimits,
         out: &mut Output,
     ) -> bool {
         // One level stricter than the records' own limit (the document adds two): a record the
         // splitter would find too deep is never accepted here.
-        let mut buffers =
-            simd_json::Buffers::with_max_depth(whole.len(), limits.max_depth as usize + 1);
-        let Ok(mut document) = simd_json::to_borrowed_value_with_buffers(whole, &mut buffers)
-        else {
-            return false;
-        };
-        let Some(object) = document.as_object_mut() else {
+        let mut buffers = Buffers::with_max_depth(len, limits.max_depth as usize + 1);
+        let mut tape = std::mem::replace(&mut self.tape, Tape(Vec::new())).reset();
+        let taken = simd_json::fill_tape_padded(whole, len, &mut buffers, &mut tape).is_ok()
+            && self.append_document(tape.as_value(), out);
+        self.tape = tape.reset();
+        taken
+    }
+
+    /// Appends the records of a parsed `{"Records": [...]}` document, if they are all plain
+    /// events; returns whether it did.
+    fn append_document(&mut self, document: Json<'_, '_>, out: &mut Output) -> bool {
+        let Some(object) = document.as_object() else {
             return false;
         };
         if object.len() != 1 {
             return false;
         }
-        let Some(records) = object.get_mut("Records").and_then(|r| r.as_array_mut()) else {
+        let Some(records) = object.get("Records").and_then(|r| r.as_array()) else {
             return false;
         };
         if !records.iter().all(is_plain_event) {
             return false;
         }
-        for record in records.iter_mut() {
-            event::scrub_secrets(record);
+        for record in records.iter() {
             event::append_event(record, &mut self.events, &mut self.scratch);
             self.flush(out, false);
         }
@@ -157,10 +175,12 @@ impl State {
                 offset,
             } => {
                 let location = Location::Record { ordinal, offset };
-                match simd_json::to_borrowed_value_with_buffers(bytes, &mut self.buffers) {
-                    Ok(mut value) => self.route(&mut value, location, out, true),
+                let mut tape = std::mem::replace(&mut self.tape, Tape(Vec::new())).reset();
+                match simd_json::fill_tape(bytes, &mut self.buffers, &mut tape) {
+                    Ok(()) => self.route(tape.as_value(), location, out, true),
                     Err(e) => out.errors.record(location, format!("invalid JSON: {e}")),
                 }
+                self.tape = tape.reset();
                 self.flush(out, false);
             }
         }
@@ -168,7 +188,7 @@ impl State {
 
     fn route(
         &mut self,
-        value: &mut Value<'_>,
+        value: Json<'_, '_>,
         location: Location,
         out: &mut Output,
         allow_nested: bool,
@@ -176,10 +196,7 @@ impl State {
         if !value.is_object() {
             out.errors.record(
                 location,
-                format!(
-                    "record is a JSON {}, not an object",
-                    value.value_type_name()
-                ),
+                format!("record is a JSON {}, not an object", type_name(value)),
             );
             return;
         }
@@ -200,26 +217,26 @@ impl State {
             insight_digest::append_insight(value, insights, &mut self.json_scratch);
         } else if let (true, true) = (allow_nested, value.get("detail-type").is_some()) {
             // An EventBridge event ("AWS API Call via CloudTrail" and the like): the event is its `detail`.
-            match value.get_mut("detail") {
+            match value.get("detail") {
                 Some(detail) => self.route(detail, location, out, false),
                 None => out
                     .errors
                     .record(location, "EventBridge event without `detail`".into()),
             }
-        } else if let (true, Some(inner)) = (allow_nested, value.get_str("CloudTrailEvent")) {
+        } else if let (true, Some(inner)) = (allow_nested, get_str(Some(value), "CloudTrailEvent"))
+        {
             // `aws cloudtrail lookup-events` output carries each event as a JSON string.
             self.nested.clear();
             self.nested.extend_from_slice(inner.as_bytes());
             let mut nested = std::mem::take(&mut self.nested);
-            match simd_json::to_borrowed_value(&mut nested) {
-                Ok(mut inner) => self.route(&mut inner, location, out, false),
+            match simd_json::to_tape(&mut nested) {
+                Ok(inner) => self.route(inner.as_value(), location, out, false),
                 Err(e) => out
                     .errors
                     .record(location, format!("invalid JSON in CloudTrailEvent: {e}")),
             }
             self.nested = nested;
         } else if event::looks_like_event(value) {
-            event::scrub_secrets(value);
             event::append_event(value, &mut self.events, &mut self.scratch);
         } else {
             out.errors.record(
@@ -252,33 +269,28 @@ impl State {
 /// True for a record `State::route` would append as an event without recording anything else:
 /// an object that is no envelope, digest, Insights event, EventBridge event or lookup-events
 /// wrapper, and looks like an event.
-fn is_plain_event(value: &Value<'_>) -> bool {
+fn is_plain_event(value: Json<'_, '_>) -> bool {
     value.is_object()
         && event::envelope_source(value).is_none()
         && !insight_digest::is_digest(value)
         && !insight_digest::is_insight(value)
-        && value.get("detail-type").is_none()
-        && value.get_str("CloudTrailEvent").is_none()
+        && get(Some(value), "detail-type").is_none()
+        && get_str(Some(value), "CloudTrailEvent").is_none()
         && event::looks_like_event(value)
 }
 
-trait TypeName {
-    fn value_type_name(&self) -> &'static str;
-}
-
-impl TypeName for Value<'_> {
-    fn value_type_name(&self) -> &'static str {
-        if self.is_array() {
-            "array"
-        } else if self.is_str() {
-            "string"
-        } else if self.is_null() {
-            "null"
-        } else if self.is_bool() {
-            "boolean"
-        } else {
-            "number"
-        }
+/// The JSON type of a value, for error messages.
+fn type_name(value: Json<'_, '_>) -> &'static str {
+    if value.is_array() {
+        "array"
+    } else if value.as_str().is_some() {
+        "string"
+    } else if value.is_null() {
+        "null"
+    } else if value.as_bool().is_some() {
+        "boolean"
+    } else {
+        "number"
     }
 }
 

@@ -4,6 +4,7 @@
 
 use simd_json::prelude::*;
 
+use super::fields::{Identity, Record, Request, text};
 use super::json_text::{Json, contains_world_cidr, encode, get, get_str};
 use crate::decode::timestamp::parse_rfc3339_micros;
 use crate::schema::cloudtrail::{EventBuilder, EventRow};
@@ -64,7 +65,7 @@ fn boolish(v: Option<Json<'_, '_>>) -> Option<bool> {
     })
 }
 
-fn text(buf: &[u8], present: bool) -> Option<&str> {
+fn json_column(buf: &[u8], present: bool) -> Option<&str> {
     if present {
         std::str::from_utf8(buf).ok()
     } else {
@@ -100,53 +101,52 @@ fn audience_from_principal<'a>(
 
 /// The Lambda-style envelope a record belongs to (`aws:s3`, `aws:sns`, `aws:sqs`), if it is one:
 /// such records carry `eventSource: "aws:..."`, which no CloudTrail event does.
-pub(super) fn envelope_source<'i>(obj: Json<'_, 'i>) -> Option<&'i str> {
-    get_str(Some(obj), "eventSource")
-        .or_else(|| get_str(Some(obj), "EventSource"))
+pub(super) fn envelope_source<'i>(r: &Record<'_, 'i>) -> Option<&'i str> {
+    text(r.event_source)
+        .or_else(|| text(r.envelope_source))
         .filter(|s| s.starts_with("aws:"))
 }
 
 /// True when the JSON object looks like a CloudTrail event at all.
-pub(super) fn looks_like_event(obj: Json<'_, '_>) -> bool {
+pub(super) fn looks_like_event(r: &Record<'_, '_>) -> bool {
     [
-        "eventVersion",
-        "eventTime",
-        "eventName",
-        "eventSource",
-        "userIdentity",
+        r.event_version,
+        r.event_time,
+        r.event_name,
+        r.event_source,
+        r.user_identity,
     ]
     .iter()
-    .any(|k| obj.get(*k).is_some())
+    .any(Option::is_some)
 }
 
 /// Appends one event to the builder.
 pub(super) fn append_event(
-    ev: Json<'_, '_>,
+    r: &Record<'_, '_>,
     builder: &mut EventBuilder,
     scratch: &mut EventScratch,
 ) {
-    let o = Some(ev);
-    let ui = get(o, "userIdentity");
-    let session = get(ui, "sessionContext");
+    let ui = Identity::read(r.user_identity);
+    let session = ui.session_context;
     let issuer = get(session, "sessionIssuer");
-    let req = get(o, "requestParameters");
-    let resp = get(o, "responseElements");
-    let additional = get(o, "additionalEventData");
-    let resources = get(o, "resources").and_then(|r| r.as_array());
+    let req = Request::read(r.request_parameters);
+    let resp = r.response_elements;
+    let additional = r.additional_event_data;
+    let resources = r.resources.and_then(|r| r.as_array());
     let resources = resources.as_ref();
 
-    let event_name = get_str(o, "eventName");
-    let event_source = get_str(o, "eventSource");
-    let identity_type = get_str(ui, "type");
+    let event_name = text(r.event_name);
+    let event_source = text(r.event_source);
+    let identity_type = text(ui.kind);
     let is_web_identity_user = identity_type == Some("WebIdentityUser");
-    let identity_user_name = get_str(ui, "userName");
-    let identity_account_id = get_str(ui, "accountId");
-    let recipient_account_id = get_str(o, "recipientAccountId");
-    let role_arn = get_str(req, "roleArn");
+    let identity_user_name = text(ui.user_name);
+    let identity_account_id = text(ui.account_id);
+    let recipient_account_id = text(r.recipient_account_id);
+    let role_arn = text(req.role_arn);
 
     let web_identity_provider = get_str(get(session, "webIdFederationData"), "federatedProvider")
         .or(if is_web_identity_user {
-            get_str(ui, "identityProvider")
+            text(ui.identity_provider)
         } else {
             None
         })
@@ -160,7 +160,7 @@ pub(super) fn append_event(
     let web_identity_audience = get_str(resp, "audience").or_else(|| {
         if is_web_identity_user {
             audience_from_principal(
-                get_str(ui, "principalId")?,
+                text(ui.principal_id)?,
                 web_identity_provider,
                 web_identity_subject,
             )
@@ -178,7 +178,7 @@ pub(super) fn append_event(
                 .then_some(arn)
             })
         })
-        .or(get_str(req, "keyId"));
+        .or(text(req.key_id));
 
     // Accounts of the resources touched, in first-seen order, without repeats.
     let mut accounts: Vec<&str> = Vec::new();
@@ -218,71 +218,71 @@ pub(super) fn append_event(
     };
     let open_to_world = event_name
         .filter(|n| SG_RULE_EVENTS.contains(n))
-        .map(|_| req.is_some_and(contains_world_cidr));
+        .map(|_| r.request_parameters.is_some_and(contains_world_cidr));
     let eks_cluster_name =
-        get_str(req, "clusterName").or(if event_source == Some("eks.amazonaws.com") {
-            get_str(req, "name")
+        text(req.cluster_name).or(if event_source == Some("eks.amazonaws.com") {
+            text(req.name)
         } else {
             None
         });
     let hosted_zone_id =
-        get_str(req, "hostedZoneId").map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
+        text(req.hosted_zone_id).map(|z| z.strip_prefix("/hostedzone/").unwrap_or(z));
 
     let [raw_req, raw_resp, raw_add, raw_res] = scratch.raw;
-    let has_req = raw_req && encode(req, true, &mut scratch.request);
+    let has_req = raw_req && encode(r.request_parameters, true, &mut scratch.request);
     let has_resp = raw_resp && encode(resp, true, &mut scratch.response);
     let has_add = raw_add && encode(additional, true, &mut scratch.additional);
-    let has_res = raw_res && encode(get(o, "resources"), false, &mut scratch.resources);
+    let has_res = raw_res && encode(r.resources, false, &mut scratch.resources);
 
     let row = EventRow {
-        event_time: get_str(o, "eventTime").and_then(parse_rfc3339_micros),
-        event_version: get_str(o, "eventVersion"),
+        event_time: text(r.event_time).and_then(parse_rfc3339_micros),
+        event_version: text(r.event_version),
         event_source,
         event_name,
-        aws_region: get_str(o, "awsRegion"),
-        source_ip: get_str(o, "sourceIPAddress"),
-        user_agent: get_str(o, "userAgent"),
-        error_code: get_str(o, "errorCode"),
-        error_message: get_str(o, "errorMessage"),
-        read_only: boolish(get(o, "readOnly")),
-        event_type: get_str(o, "eventType"),
-        event_category: get_str(o, "eventCategory"),
-        management_event: boolish(get(o, "managementEvent")),
+        aws_region: text(r.aws_region),
+        source_ip: text(r.source_ip),
+        user_agent: text(r.user_agent),
+        error_code: text(r.error_code),
+        error_message: text(r.error_message),
+        read_only: boolish(r.read_only),
+        event_type: text(r.event_type),
+        event_category: text(r.event_category),
+        management_event: boolish(r.management_event),
         recipient_account_id,
-        event_id: get_str(o, "eventID"),
-        request_id: get_str(o, "requestID"),
-        shared_event_id: get_str(o, "sharedEventID"),
-        vpc_endpoint_id: get_str(o, "vpcEndpointId"),
-        tls_client_host: get_str(get(o, "tlsDetails"), "clientProvidedHostHeader"),
+        event_id: text(r.event_id),
+        request_id: text(r.request_id),
+        shared_event_id: text(r.shared_event_id),
+        vpc_endpoint_id: text(r.vpc_endpoint_id),
+        tls_client_host: get_str(r.tls_details, "clientProvidedHostHeader"),
         identity_type,
-        identity_arn: get_str(ui, "arn"),
+        identity_arn: text(ui.arn),
         identity_account_id,
-        identity_principal_id: get_str(ui, "principalId"),
+        identity_principal_id: text(ui.principal_id),
         identity_user_name,
         session_issuer_arn: get_str(issuer, "arn"),
         session_issuer_type: get_str(issuer, "type"),
         session_issuer_name: get_str(issuer, "userName"),
         session_mfa,
         web_identity_provider,
-        invoked_by: get_str(ui, "invokedBy"),
+        invoked_by: text(ui.invoked_by),
         role_arn,
-        role_session_name: get_str(req, "roleSessionName"),
+        role_session_name: text(req.role_session_name),
         web_identity_subject,
         web_identity_audience,
         kms_key_arn,
         resource_account_ids: (!accounts.is_empty()).then_some(scratch.accounts.as_str()),
         cross_account,
         mfa_used,
-        ecr_repository: get_str(req, "repositoryName"),
+        ecr_repository: text(req.repository_name),
         hosted_zone_id,
-        asg_name: get_str(req, "autoScalingGroupName"),
-        security_group_id: get_str(req, "groupId"),
+        asg_name: text(req.auto_scaling_group_name),
+        security_group_id: text(req.group_id),
         open_to_world,
         eks_cluster_name,
-        request_parameters: text(&scratch.request, has_req),
-        response_elements: text(&scratch.response, has_resp),
-        additional_event_data: text(&scratch.additional, has_add),
-        resources: text(&scratch.resources, has_res),
+        request_parameters: json_column(&scratch.request, has_req),
+        response_elements: json_column(&scratch.response, has_resp),
+        additional_event_data: json_column(&scratch.additional, has_add),
+        resources: json_column(&scratch.resources, has_res),
         _lifetime: std::marker::PhantomData,
     };
     builder.append(&row);

@@ -2,6 +2,7 @@
 
 use simd_json::prelude::*;
 
+use super::fields::Record;
 use super::json_text::{Json, encode, get, get_str};
 use crate::decode::timestamp::parse_rfc3339_micros;
 use crate::schema::cloudtrail::{DigestBuilder, DigestRow, InsightBuilder, InsightRow};
@@ -11,17 +12,15 @@ fn get_time(v: Option<Json<'_, '_>>, key: &str) -> Option<i64> {
 }
 
 /// True for an Insights event (`eventCategory: Insight` or an `insightDetails` block).
-pub(super) fn is_insight(obj: Json<'_, '_>) -> bool {
-    let o = Some(obj);
-    get_str(o, "eventCategory") == Some("Insight")
-        || get_str(o, "eventType") == Some("AwsCloudTrailInsight")
-        || get(o, "insightDetails").is_some()
+pub(super) fn is_insight(r: &Record<'_, '_>) -> bool {
+    r.event_category.and_then(|v| v.into_string()) == Some("Insight")
+        || r.event_type.and_then(|v| v.into_string()) == Some("AwsCloudTrailInsight")
+        || r.insight_details.is_some()
 }
 
 /// True for a digest file (`digestStartTime` or `logFiles` with `awsAccountId`).
-pub(super) fn is_digest(obj: Json<'_, '_>) -> bool {
-    obj.get("digestStartTime").is_some()
-        || (obj.get("logFiles").is_some() && obj.get("awsAccountId").is_some())
+pub(super) fn is_digest(r: &Record<'_, '_>) -> bool {
+    r.digest_start_time.is_some() || (r.log_files.is_some() && r.aws_account_id.is_some())
 }
 
 /// Appends one Insights event.

@@ -6,6 +6,7 @@
 //! would cost more than reading the few fields the tables need.
 
 mod event;
+mod fields;
 mod insight_digest;
 mod json_text;
 
@@ -14,7 +15,8 @@ pub use event::account_of_arn;
 use simd_json::prelude::*;
 use simd_json::{Buffers, Tape};
 
-use json_text::{Json, get, get_str};
+use fields::{Record, text};
+use json_text::Json;
 
 use super::json_split::{JsonSplitter, Split, SplitLimits};
 use super::{DecodeOptions, Location, Output};
@@ -149,11 +151,18 @@ impl State {
         let Some(records) = object.get("Records").and_then(|r| r.as_array()) else {
             return false;
         };
-        if !records.iter().all(is_plain_event) {
+        if !records
+            .iter()
+            .all(|r| r.is_object() && is_plain_event(&Record::read(Some(r))))
+        {
             return false;
         }
         for record in records.iter() {
-            event::append_event(record, &mut self.events, &mut self.scratch);
+            event::append_event(
+                &Record::read(Some(record)),
+                &mut self.events,
+                &mut self.scratch,
+            );
             self.flush(out, false);
         }
         true
@@ -200,31 +209,31 @@ impl State {
             );
             return;
         }
-        if let Some(source) = event::envelope_source(value) {
+        let record = Record::read(Some(value));
+        if let Some(source) = event::envelope_source(&record) {
             out.errors.record(
                 location,
                 format!("record is a notification envelope (eventSource `{source}`), not a CloudTrail event"),
             );
-        } else if insight_digest::is_digest(value) {
+        } else if insight_digest::is_digest(&record) {
             let digests = self
                 .digests
                 .get_or_insert_with(|| DigestBuilder::with_capacity(16));
             insight_digest::append_digest(value, digests);
-        } else if insight_digest::is_insight(value) {
+        } else if insight_digest::is_insight(&record) {
             let insights = self
                 .insights
                 .get_or_insert_with(|| InsightBuilder::with_capacity(16));
             insight_digest::append_insight(value, insights, &mut self.json_scratch);
-        } else if let (true, true) = (allow_nested, value.get("detail-type").is_some()) {
+        } else if let (true, true) = (allow_nested, record.detail_type.is_some()) {
             // An EventBridge event ("AWS API Call via CloudTrail" and the like): the event is its `detail`.
-            match value.get("detail") {
+            match record.detail {
                 Some(detail) => self.route(detail, location, out, false),
                 None => out
                     .errors
                     .record(location, "EventBridge event without `detail`".into()),
             }
-        } else if let (true, Some(inner)) = (allow_nested, get_str(Some(value), "CloudTrailEvent"))
-        {
+        } else if let (true, Some(inner)) = (allow_nested, text(record.cloudtrail_event)) {
             // `aws cloudtrail lookup-events` output carries each event as a JSON string.
             self.nested.clear();
             self.nested.extend_from_slice(inner.as_bytes());
@@ -236,8 +245,8 @@ impl State {
                     .record(location, format!("invalid JSON in CloudTrailEvent: {e}")),
             }
             self.nested = nested;
-        } else if event::looks_like_event(value) {
-            event::append_event(value, &mut self.events, &mut self.scratch);
+        } else if event::looks_like_event(&record) {
+            event::append_event(&record, &mut self.events, &mut self.scratch);
         } else {
             out.errors.record(
                 location,
@@ -266,17 +275,16 @@ impl State {
     }
 }
 
-/// True for a record `State::route` would append as an event without recording anything else:
-/// an object that is no envelope, digest, Insights event, EventBridge event or lookup-events
+/// True for an object `State::route` would append as an event without recording anything
+/// else: one that is no envelope, digest, Insights event, EventBridge event or lookup-events
 /// wrapper, and looks like an event.
-fn is_plain_event(value: Json<'_, '_>) -> bool {
-    value.is_object()
-        && event::envelope_source(value).is_none()
-        && !insight_digest::is_digest(value)
-        && !insight_digest::is_insight(value)
-        && get(Some(value), "detail-type").is_none()
-        && get_str(Some(value), "CloudTrailEvent").is_none()
-        && event::looks_like_event(value)
+fn is_plain_event(record: &Record<'_, '_>) -> bool {
+    event::envelope_source(record).is_none()
+        && !insight_digest::is_digest(record)
+        && !insight_digest::is_insight(record)
+        && record.detail_type.is_none()
+        && text(record.cloudtrail_event).is_none()
+        && event::looks_like_event(record)
 }
 
 /// The JSON type of a value, for error messages.

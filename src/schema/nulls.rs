@@ -10,29 +10,42 @@ use arrow::datatypes::DataType;
 /// Rows of the shared null arrays; a batch is at most this long by default.
 const SHARED_ROWS: usize = 8192;
 
-/// An all-null column of `rows` rows: a slice of one shared array per type (no allocation),
-/// or a new array past its length.
+/// The shared null array of one type, and the last slice taken from it.
+struct Shared {
+    full: ArrayRef,
+    last: ArrayRef,
+}
+
+/// An all-null column of `rows` rows: a slice of one shared array per type (no allocation when
+/// the last column of that type had as many rows, as the columns of one batch do), or a new
+/// array past its length.
 pub fn null_column(data_type: &DataType, rows: usize) -> ArrayRef {
     thread_local! {
         // Per thread: no lock on the decoders' path (a handful of types, a few KiB each).
-        static SHARED: RefCell<Vec<ArrayRef>> = const { RefCell::new(Vec::new()) };
+        static SHARED: RefCell<Vec<Shared>> = const { RefCell::new(Vec::new()) };
     }
     if rows > SHARED_ROWS {
         return new_null_array(data_type, rows);
     }
     let shared = SHARED.try_with(|shared| {
         let mut shared = shared.try_borrow_mut().ok()?;
-        Some(match shared.iter().find(|a| a.data_type() == data_type) {
-            Some(a) => Arc::clone(a),
+        let i = match shared.iter().position(|s| s.full.data_type() == data_type) {
+            Some(i) => i,
             None => {
-                let a = new_null_array(data_type, SHARED_ROWS);
-                shared.push(Arc::clone(&a));
-                a
+                let full = new_null_array(data_type, SHARED_ROWS);
+                let last = full.slice(0, 0);
+                shared.push(Shared { full, last });
+                shared.len() - 1
             }
-        })
+        };
+        let s = shared.get_mut(i)?;
+        if s.last.len() != rows {
+            s.last = s.full.slice(0, rows);
+        }
+        Some(Arc::clone(&s.last))
     });
     match shared {
-        Ok(Some(array)) => array.slice(0, rows),
+        Ok(Some(array)) => array,
         _ => new_null_array(data_type, rows),
     }
 }
@@ -44,8 +57,13 @@ mod tests {
 
     #[test]
     fn null_columns_of_any_length_and_type() {
-        for ty in [DataType::Utf8, DataType::Int32, DataType::Boolean] {
-            for rows in [0, 1, SHARED_ROWS, SHARED_ROWS + 1] {
+        for ty in [
+            DataType::Utf8,
+            DataType::Int32,
+            DataType::Boolean,
+            DataType::Utf8,
+        ] {
+            for rows in [0, 1, 1, 7, SHARED_ROWS, 7, SHARED_ROWS + 1, 0, 3] {
                 let c = null_column(&ty, rows);
                 assert_eq!((c.len(), c.null_count(), c.data_type()), (rows, rows, &ty));
             }

@@ -26,7 +26,8 @@ const SIZING_LINE_BYTES: usize = 224;
 
 /// Push decoder for flow-log text.
 pub struct FlowLogDecoder {
-    columns: Columns,
+    /// Built at the first header or record: a header that comes first sets their layout.
+    columns: Option<Columns>,
     /// The columns to fill (all when `None`).
     mask: Option<Arc<[bool]>>,
     started: bool,
@@ -50,7 +51,7 @@ impl FlowLogDecoder {
         let mask = options.columns.mask(LogKind::FlowLog).cloned();
         let capacity = (size_hint / SIZING_LINE_BYTES).max(16).min(batch_rows);
         Self {
-            columns: Columns::new(&Layout::default_v2(), capacity, mask.as_deref()),
+            columns: None,
             mask,
             started: false,
             carry: Vec::new(),
@@ -134,8 +135,8 @@ impl FlowLogDecoder {
     /// Emits the rows so far as a batch; `more` when the object continues in this layout (the
     /// builders then keep room for another batch like it).
     fn flush(&mut self, out: &mut Output, more: bool) {
-        if self.columns.rows > 0 {
-            out.push(LogKind::FlowLog, self.columns.finish(more));
+        if let Some(columns) = self.columns.as_mut().filter(|c| c.rows > 0) {
+            out.push(LogKind::FlowLog, columns.finish(more));
         }
     }
 
@@ -179,8 +180,9 @@ impl FlowLogDecoder {
     }
 
     fn header(&mut self, (layout, problems): layout::HeaderLayout, first: bool, out: &mut Output) {
-        let current = self.columns.layout();
-        if Arc::ptr_eq(&layout, current) || *layout == **current {
+        if let Some(current) = self.columns.as_ref().map(Columns::layout)
+            && (Arc::ptr_eq(&layout, current) || *layout == **current)
+        {
             return; // the same header again (concatenated files)
         }
         for p in problems {
@@ -190,7 +192,7 @@ impl FlowLogDecoder {
             tracing::debug!(line = self.line_no, "flow-log header changes mid-object");
         }
         self.flush(out, false);
-        self.columns = Columns::new(&layout, self.capacity, self.mask.as_deref());
+        self.columns = Some(Columns::new(&layout, self.capacity, self.mask.as_deref()));
     }
 
     fn record(&mut self, text: &str, out: &mut Output) {
@@ -205,7 +207,11 @@ impl FlowLogDecoder {
         if self.tokens.is_empty() {
             return;
         }
-        let layout = self.columns.layout();
+        let (capacity, mask) = (self.capacity, self.mask.as_deref());
+        let columns = self
+            .columns
+            .get_or_insert_with(|| Columns::new(&Layout::default_v2(), capacity, mask));
+        let layout = columns.layout();
         if self.tokens.len() != layout.slots.len() {
             out.errors.record(
                 Location::Line(self.line_no),
@@ -249,8 +255,8 @@ impl FlowLogDecoder {
                 }
             }
         }
-        self.columns.append(text, &self.tokens, &self.numbers);
-        if self.columns.rows >= self.batch_rows {
+        columns.append(text, &self.tokens, &self.numbers);
+        if columns.rows >= self.batch_rows {
             self.flush(out, true);
         }
     }

@@ -27,9 +27,9 @@ use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
 /// average ~1.5 KB; guessing short over-reserves a little rather than regrowing).
 const SIZING_EVENT_BYTES: usize = 1024;
 
-/// Largest content `decode_whole` parses as one document. Its DOM takes about six times the
-/// content's size, where the record-by-record path holds one record's; bigger log files are
-/// streamed record by record (see docs/performance.md).
+/// Largest content `decode_whole` parses as one document. The copy, the parser's buffers and
+/// the tape take about six times the content's size, where the record-by-record path holds one
+/// record's; bigger log files are streamed record by record (see docs/performance.md).
 pub const WHOLE_DOCUMENT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 /// Push decoder for CloudTrail JSON content.

@@ -236,9 +236,20 @@ pub fn utc_micros() -> DataType {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use arrow::array::{Array, AsArray};
+    use arrow::record_batch::RecordBatch;
+
+    /// Panics unless every array of `batch` passes Arrow's full validation: the text columns
+    /// are built without it.
+    pub(crate) fn assert_valid(batch: &RecordBatch) {
+        for (column, field) in batch.columns().iter().zip(batch.schema().fields()) {
+            if let Err(e) = column.to_data().validate_full() {
+                panic!("column {}: {e}", field.name());
+            }
+        }
+    }
 
     /// Values with nulls first, last, in runs, and none at all, across byte boundaries.
     fn patterns() -> Vec<Vec<bool>> {
@@ -269,6 +280,7 @@ mod tests {
                 times.append_option(valid[i].then_some(i as i64 * 1_000_000));
             }
             let got = text.finish();
+            got.to_data().validate_full().unwrap();
             assert_eq!(got.null_count(), valid.iter().filter(|v| !**v).count());
             let got: Vec<Option<&str>> = got.as_string::<i32>().iter().collect();
             assert_eq!(got, texts.iter().map(|t| t.as_deref()).collect::<Vec<_>>());
@@ -306,6 +318,7 @@ mod tests {
             expected.push(None);
         }
         let array = column.finish();
+        array.to_data().validate_full().unwrap();
         let got: Vec<Option<&str>> = array.as_string::<i32>().iter().collect();
         assert_eq!(got, expected);
         assert_eq!(column.finish().len(), 0, "starts over empty");

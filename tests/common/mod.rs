@@ -16,8 +16,18 @@ use trailflow::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
 use trailflow::schema::LogKind;
 
 /// Decodes `bytes` as if it were the object `key`.
+/// Decodes an object as the daemon does, and checks every array against Arrow's full validation
+/// (the decoders build text columns without it).
 pub fn decode(key: &str, bytes: &[u8]) -> DecodedObject {
-    decode_object(key, bytes, KindHint::Auto, &DecodeOptions::default())
+    let decoded = decode_object(key, bytes, KindHint::Auto, &DecodeOptions::default());
+    for (kind, batch) in &decoded.batches {
+        for (column, field) in batch.columns().iter().zip(batch.schema().fields()) {
+            if let Err(e) = column.to_data().validate_full() {
+                panic!("{key}: {kind}.{}: {e}", field.name());
+            }
+        }
+    }
+    decoded
 }
 
 /// The rows of one table as JSON objects (null columns omitted), via the same writer `trailflow decode` uses.

@@ -27,6 +27,9 @@ fn both_paths_agree(name: &str, content: &[u8]) -> bool {
         d.push(content, &mut whole);
     }
     d.finish(&mut whole);
+    for (_, batch) in whole.batches.iter().chain(&split.batches) {
+        crate::schema::columns::tests::assert_valid(batch);
+    }
     assert_eq!(whole.errors.details, split.errors.details, "{name}");
     assert_eq!(whole.errors.count, split.errors.count, "{name}");
     assert_eq!(whole.batches, split.batches, "{name}");

@@ -12,6 +12,9 @@ fn decode_chunks(chunks: &[&[u8]], options: &DecodeOptions) -> Output {
         d.push(c, &mut out);
     }
     d.finish(&mut out);
+    out.batches
+        .iter()
+        .for_each(|(_, b)| crate::schema::columns::tests::assert_valid(b));
     out
 }
 

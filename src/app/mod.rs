@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::{Config, LedgerConfig, SourceConfig, SqsConfig};
-use crate::decode::DecodeOptions;
 use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
 use crate::export::{ExportError, Scrape, from_config};
 use crate::health::Health;
@@ -204,11 +203,7 @@ pub async fn run(
         ledger: ledger.clone(),
         owner: owner.clone(),
         lease,
-        // Decoders fill only the columns the queries read.
-        options: Arc::new(DecodeOptions {
-            columns: engine.columns_read().clone(),
-            ..DecodeOptions::default()
-        }),
+        options: Arc::new(engine.decode_options()),
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
         bytes: Arc::new(Semaphore::new(d.max_inflight_mib * 1024)),
         bytes_total: d.max_inflight_mib * 1024,

@@ -54,8 +54,7 @@ impl ColumnSelection {
 
     /// True when column `index` of `kind` is filled.
     pub fn keeps(&self, kind: LogKind, index: usize) -> bool {
-        self.mask(kind)
-            .is_none_or(|m| m.get(index).copied().unwrap_or(true))
+        crate::schema::mask_keeps(self.mask(kind).map(|m| &m[..]), index)
     }
 
     /// The names of the columns of `kind` that are filled, in schema order.

@@ -21,7 +21,7 @@ use datafusion::physical_plan::collect;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::config::Lookups;
-use crate::decode::ColumnSelection;
+use crate::decode::{ColumnSelection, DecodeOptions};
 use crate::metrics::MetricPoint;
 use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
 use crate::schema::LogKind;
@@ -212,6 +212,15 @@ impl Engine {
     /// The columns the queries read: the decoders need fill no others.
     pub fn columns_read(&self) -> &ColumnSelection {
         &self.reads
+    }
+
+    /// Decoding options for objects whose records feed this engine: the decoders fill only
+    /// the columns the queries read.
+    pub fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions {
+            columns: self.reads.clone(),
+            ..DecodeOptions::default()
+        }
     }
 
     /// Runs every query whose table has rows in `window`; returns the window's points.

@@ -52,11 +52,7 @@ impl Pipeline {
             max_age,
             ..WindowPolicy::of(&config.engine)
         });
-        // Decoders fill only the columns the queries read.
-        let options = DecodeOptions {
-            columns: engine.columns_read().clone(),
-            ..DecodeOptions::default()
-        };
+        let options = engine.decode_options();
         Ok(Pipeline {
             engine,
             windower,

@@ -118,9 +118,15 @@ impl TextColumn {
         self.validity.push(true);
     }
 
-    /// Text bytes held.
-    pub fn bytes(&self) -> usize {
-        self.values.len()
+    /// `finish`, then, when `more` rows follow, room for as many rows and bytes again (a
+    /// finished column has none, and the next batch would regrow it from empty).
+    pub fn finish_with_room(&mut self, more: bool) -> ArrayRef {
+        let (rows, bytes) = (self.offsets.len() - 1, self.values.len());
+        let array = self.finish();
+        if more {
+            *self = Self::with_capacity(rows, bytes);
+        }
+        array
     }
 
     /// The column so far as an array; the column starts over empty.
@@ -197,6 +203,16 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
     pub fn append_option(&mut self, value: Option<T::Native>) {
         self.values.push(value.unwrap_or_default());
         self.validity.push(value.is_some());
+    }
+
+    /// `finish`, then, when `more` rows follow, room for as many rows again.
+    pub fn finish_with_room(&mut self, more: bool) -> ArrayRef {
+        let rows = self.values.len();
+        let array = self.finish();
+        if more {
+            self.values.reserve(rows);
+        }
+        array
     }
 
     /// The column so far as an array; the column starts over empty.

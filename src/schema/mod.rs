@@ -58,6 +58,12 @@ impl LogKind {
     }
 }
 
+/// True when a column mask keeps column `index`: every column without a mask, and any column
+/// past its end. The one rule for decoders, builders and the column selection.
+pub fn mask_keeps(mask: Option<&[bool]>, index: usize) -> bool {
+    mask.is_none_or(|m| m.get(index).copied().unwrap_or(true))
+}
+
 impl fmt::Display for LogKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.table_name())

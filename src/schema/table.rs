@@ -44,9 +44,7 @@ macro_rules! define_table {
                 capacity: usize,
                 mask: Option<std::sync::Arc<[bool]>>,
             ) -> Self {
-                let keep = |i: usize| {
-                    mask.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(true))
-                };
+                let keep = |i: usize| $crate::schema::mask_keeps(mask.as_deref(), i);
                 // Struct fields are evaluated in the order written: the column's index.
                 let mut index = 0usize;
                 Self {
@@ -68,7 +66,7 @@ macro_rules! define_table {
             /// Appends one row.
             pub fn append(&mut self, row: &$row<'_>) {
                 $( if let Some(b) = &mut self.$name {
-                    define_table!(@append $kind, b, row.$name);
+                    b.append_option(row.$name);
                 } )*
                 self.rows += 1;
             }
@@ -88,7 +86,7 @@ macro_rules! define_table {
                 let rows = self.rows;
                 let columns: Vec<arrow::array::ArrayRef> = vec![
                     $( match &mut self.$name {
-                        Some(b) => define_table!(@finish $kind, b),
+                        Some(b) => b.finish(),
                         None => $crate::schema::null_column(&define_table!(@dtype $kind), rows),
                     }, )*
                 ];
@@ -137,10 +135,6 @@ macro_rules! define_table {
 
     (@builder_new Str, $cap:expr) => { $crate::schema::columns::TextColumn::with_capacity($cap, $cap * 16) };
     (@builder_new $kind:ident, $cap:expr) => { <define_table!(@builder_ty $kind)>::with_capacity($cap) };
-
-    (@append $kind:ident, $b:expr, $v:expr) => { $b.append_option($v) };
-
-    (@finish $kind:ident, $b:expr) => { $b.finish() };
 
     (@dtype Str) => { arrow::datatypes::DataType::Utf8 };
     (@dtype Bool) => { arrow::datatypes::DataType::Boolean };

@@ -34,13 +34,9 @@ impl EventScratch {
     pub(super) fn keeping(mask: Option<&[bool]>) -> Self {
         let schema = crate::schema::cloudtrail::event_schema();
         let keeps = |name: &str| {
-            mask.is_none_or(|m| {
-                schema
-                    .index_of(name)
-                    .ok()
-                    .and_then(|i| m.get(i).copied())
-                    .unwrap_or(true)
-            })
+            schema
+                .index_of(name)
+                .map_or(true, |i| crate::schema::mask_keeps(mask, i))
         };
         Self {
             raw: [

@@ -151,6 +151,9 @@ impl State {
         let Some(records) = object.get("Records").and_then(|r| r.as_array()) else {
             return false;
         };
+        // Each record is read twice (to check, then to append) rather than kept between the
+        // passes: a decline must emit nothing, and holding every record's fields would add
+        // a third of the content to the document's memory.
         if !records
             .iter()
             .all(|r| r.is_object() && is_plain_event(&Record::read(Some(r))))

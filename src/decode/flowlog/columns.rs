@@ -52,7 +52,7 @@ impl Columns {
     /// Builders for the columns of `layout` that `mask` keeps (all without a mask; unknown
     /// fields only without one), with room for `capacity` rows.
     pub fn new(layout: &Arc<Layout>, capacity: usize, mask: Option<&[bool]>) -> Self {
-        let keep = |k: usize| mask.is_none_or(|m| m.get(k).copied().unwrap_or(true));
+        let keep = |k: usize| crate::schema::mask_keeps(mask, k);
         let mut places = vec![Place::Absent; KNOWN_FIELDS.len()];
         let (mut text_at, mut extras) = (Vec::new(), Vec::new());
         for &pos in &layout.text {
@@ -138,21 +138,13 @@ impl Columns {
 
     /// A batch in the canonical column order (absent fields null), extra columns after;
     /// `more` when another batch follows in this layout: the builders then start over with
-    /// room for as many rows and text bytes (Arrow's `finish` leaves a builder with no
-    /// capacity, and the next batch would regrow and copy every buffer from empty).
+    /// room for as many rows and text bytes.
     pub fn finish(&mut self, more: bool) -> RecordBatch {
         let rows = std::mem::take(&mut self.rows);
         let mut text: Vec<Option<ArrayRef>> = self
             .text
             .iter_mut()
-            .map(|b| {
-                let bytes = b.bytes();
-                let array = b.finish();
-                if more {
-                    *b = TextColumn::with_capacity(rows, bytes);
-                }
-                Some(array)
-            })
+            .map(|b| Some(b.finish_with_room(more)))
             .collect();
         let mut columns: Vec<ArrayRef> =
             Vec::with_capacity(KNOWN_FIELDS.len() + self.layout.extras.len());
@@ -161,27 +153,9 @@ impl Columns {
             let built: Option<ArrayRef> = match *place {
                 Place::Absent => None,
                 Place::Text(i) => text.get_mut(i).and_then(Option::take),
-                Place::Int32(i) => self.int32.get_mut(i).map(|b| {
-                    let a = b.finish();
-                    if more {
-                        *b = I32Column::with_capacity(rows);
-                    }
-                    a
-                }),
-                Place::Int64(i) => self.int64.get_mut(i).map(|b| {
-                    let a = b.finish();
-                    if more {
-                        *b = I64Column::with_capacity(rows);
-                    }
-                    a
-                }),
-                Place::Seconds(i) => self.seconds.get_mut(i).map(|b| {
-                    let a = b.finish();
-                    if more {
-                        *b = TsSecondsColumn::with_capacity(rows);
-                    }
-                    a
-                }),
+                Place::Int32(i) => self.int32.get_mut(i).map(|b| b.finish_with_room(more)),
+                Place::Int64(i) => self.int64.get_mut(i).map(|b| b.finish_with_room(more)),
+                Place::Seconds(i) => self.seconds.get_mut(i).map(|b| b.finish_with_room(more)),
             };
             columns.push(built.unwrap_or_else(|| null_column(field.data_type(), rows)));
         }

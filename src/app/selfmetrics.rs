@@ -56,9 +56,11 @@ impl SelfMetrics {
                 this.add(metric, &labels, 0.0);
             }
         }
-        // Overflow per query metric: zero says "within its limit".
+        // Folds per query metric and label: zero says "within its limit".
         for m in metrics.iter().filter(|m| m.table.is_some()) {
-            this.add("trailflow.series.overflow", &[&m.name], 0.0);
+            for label in crate::metrics::SeriesSet::fold_names(m) {
+                this.add("trailflow.series.overflow", &[&m.name, &label], 0.0);
+            }
         }
         for kind in crate::schema::LogKind::ALL {
             this.add(

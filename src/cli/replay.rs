@@ -90,11 +90,18 @@ pub async fn run(
         ReplayOutput::Table => render::write_table(&all, &mut stdout)?,
     }
     stdout.flush()?;
-    for (metric, dropped) in series.dropped_label_sets() {
-        writeln!(
-            stderr,
-            "{metric}: {dropped} label sets over the series limit went to the overflow series"
-        )?;
+    for (metric, label, folded) in series.folded() {
+        if label == crate::metrics::series::WHOLE_SET {
+            writeln!(
+                stderr,
+                "{metric}: {folded} label sets over twice the series limit went to the overflow series"
+            )?;
+        } else {
+            writeln!(
+                stderr,
+                "{metric}: {folded} label sets over the series limit had `{label}` folded to `other`"
+            )?;
+        }
     }
     writeln!(
         stderr,

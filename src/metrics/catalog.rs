@@ -85,10 +85,17 @@ pub struct MetricQuery {
     pub value: String,
     /// The result columns that are labels, in order.
     pub labels: Vec<String>,
+    /// The labels whose values may be folded into `other` past the series limit, in the order
+    /// they are folded (`-- fold: key_arn, caller_account`); never one of [`NEVER_FOLDED`].
+    pub fold: Vec<String>,
     /// For gauges: keep the largest value seen (`-- aggregate: max`, for timestamps) instead of the latest.
     pub keep_max: bool,
     /// The runbook line(s) the metric serves.
     pub serves: String,
+    /// The event variants the query reads (`-- variants:`), for `docs/metrics.md`.
+    pub variants: String,
+    /// What the query deliberately leaves out (`-- leaves out:`), for `docs/metrics.md`.
+    pub leaves_out: String,
     /// The SQL text (header included).
     pub sql: String,
 }
@@ -107,6 +114,33 @@ pub const FORBIDDEN_LABELS: &[&str] = &[
     "identity_principal_id",
     "web_identity_subject",
 ];
+
+/// Labels that carry the signal itself (what happened, why, which way): a query may not declare
+/// them foldable, so that no outcome, reason or cause disappears into `other`.
+pub const NEVER_FOLDED: &[&str] = &[
+    "outcome",
+    "error_code",
+    "cause",
+    "reason",
+    "direction",
+    "status",
+    "copy",
+    "mechanism",
+    "mfa",
+    "state",
+    "kind",
+    "managed",
+    "controller",
+];
+
+/// Splits a comma-separated header value into trimmed, non-empty names.
+fn names(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
 
 impl MetricQuery {
     /// Parses a saved query file.
@@ -145,17 +179,23 @@ impl MetricQuery {
             "daemon" => None,
             t => Some(t.parse::<LogKind>().map_err(err)?),
         };
-        let labels: Vec<String> = get("labels")
-            .unwrap_or_default()
-            .split(',')
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect();
+        let labels = names(&get("labels").unwrap_or_default());
         if let Some(bad) = labels
             .iter()
             .find(|l| FORBIDDEN_LABELS.contains(&l.as_str()))
         {
             return Err(err(format!("`{bad}` is unbounded and may not be a label")));
+        }
+        let fold = names(fields.get("fold").map_or("", String::as_str));
+        for f in &fold {
+            if !labels.contains(f) {
+                return Err(err(format!("fold label `{f}` is not one of the labels")));
+            }
+            if NEVER_FOLDED.contains(&f.as_str()) {
+                return Err(err(format!(
+                    "`{f}` carries the signal and may not be folded"
+                )));
+            }
         }
         let keep_max = match fields.get("aggregate").map(String::as_str) {
             None | Some("last") => false,
@@ -185,8 +225,11 @@ impl MetricQuery {
             table,
             value: get("value")?,
             labels,
+            fold,
             keep_max,
             serves: fields.get("serves").cloned().unwrap_or_default(),
+            variants: fields.get("variants").cloned().unwrap_or_default(),
+            leaves_out: fields.get("leaves out").cloned().unwrap_or_default(),
             sql: sql.to_string(),
         })
     }
@@ -214,6 +257,7 @@ impl Catalog {
                 if first.instrument != q.instrument
                     || first.unit != q.unit
                     || first.labels != q.labels
+                    || first.fold != q.fold
                 {
                     return Err(CatalogError::Conflict {
                         file: q.file.clone(),
@@ -245,9 +289,54 @@ Every metric trailflow computes, generated from the headers of the saved queries
 when it is stale). Each query runs once per window over the tables of [schema.md](schema.md);
 counters add up what each window counted, histograms record a value per row, gauges keep the
 latest value (or the largest, for timestamps). The Prometheus name is what the OTLP-to-Prometheus translation (or trailflow's
-own `/metrics`) exposes. Label values are bounded: IP addresses, session names and request ids are
-never labels, and each metric keeps at most `engine.series_limit` label sets (default 2,000); the
-rest are folded into one series labelled `otel_metric_overflow=\"true\"`.
+own `/metrics`) exposes. Each metric below says which event variants it reads and what it
+deliberately leaves out.
+
+## Counting cross-account calls once
+
+AWS logs a cross-account call twice: in the caller's account and in the account that owns the
+role, key or repository, with the same `sharedEventID`. The owner's copy names the caller only
+as an account (`userIdentity.type` `AWSAccount`). An organization trail delivers both copies;
+a single account's trail only its own. The rule:
+
+- every CloudTrail row has an `event_copy`: `same` (no `sharedEventID`: there is one copy),
+  `caller` or `owner`;
+- `lookups.logged_accounts` (default `*`: an organization trail) lists the accounts whose
+  CloudTrail reaches trailflow. The owner's copy of a call whose caller is listed is a
+  duplicate of the caller's copy, which arrives too;
+- metrics with a `copy` label (`trailflow.sts.assume_role.calls`, `trailflow.kms.decrypt.calls`,
+  `trailflow.access_denied`) keep every copy, labelled `same`, `caller`, `owner` (the only copy
+  trailflow receives: the caller is outside the logged accounts, a vendor say) or `duplicate`.
+  **Count `copy!=\"duplicate\"`**: each call once, whether both copies arrive or one. The
+  shipped dashboards and alerts do;
+- metrics without the label that would otherwise count a call twice (STS endpoints, ECR
+  requests, break-glass assumptions) leave duplicates out in their query.
+
+With the default `*`, a call from outside the organization, of which only the owner's copy
+arrives, is labelled `duplicate` and not counted: list your accounts in `logged_accounts` when
+such callers matter.
+
+## Outcomes, throttling, denial
+
+Every metric with an `outcome` label uses one definition, the function `outcome(error_code)`:
+`success` (no error code); `throttled` for `ThrottlingException`, `Throttling`,
+`RequestLimitExceeded`, `Client.RequestLimitExceeded` (EC2 as CloudTrail records it),
+`TooManyRequestsException`, `SlowDown` and `RequestThrottled`; `access_denied` for
+`AccessDenied`, `*AccessDeniedException` and `*UnauthorizedOperation`; `error` otherwise. Route 53's
+`PriorRequestNotComplete` is `backlog` in `trailflow.route53.changes`. A console sign-in or
+`SwitchRole` whose `responseElements` says `Failure` is an `error` even without an error code.
+
+## Cardinality
+
+Label values are bounded: IP addresses, session names and request ids are never labels, and
+ports are classes (`lookups.service_ports`). Each metric keeps at most `engine.series_limit`
+label sets with their own values (default 2,000). Past that, the values of its foldable labels
+(high-cardinality ones such as ARNs and interfaces, listed per metric below, folded in that
+order) become `other`, while outcome, reason, cause, direction and the other labels keep their
+values: totals per kept label set stay exact, and `trailflow.series.overflow` counts what was
+folded, by metric and label. Folded series have a reserve of half the limit, and series whose
+every foldable label is folded a further half; only a metric whose kept labels alone exceed
+twice the limit falls back to one series labelled `otel_metric_overflow=\"true\"`.
 ";
 
 impl Catalog {
@@ -279,18 +368,35 @@ impl Catalog {
                 .map(|q| format!("`queries/metrics/{}`", q.file))
                 .collect();
             out.push_str(&format!(
-                "\n## {}\n\n{}\n\n- Prometheus: `{}` ({}, unit `{}`)\n- Labels: {}\n- Reads: `{}`, from {}\n- Serves: {}\n- Dashboards and alerts: {}\n",
+                "\n## {}\n\n{}\n\n- Prometheus: `{}` ({}, unit `{}`)\n- Labels: {}\n- Folded past the series limit: {}\n- Reads: `{}`, from {}\n- Serves: {}\n- Dashboards and alerts: {}\n",
                 m.name,
                 m.description,
                 m.prometheus_name(),
                 m.instrument,
                 m.unit,
                 if m.labels.is_empty() { "none".to_string() } else { m.labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ") },
+                if m.fold.is_empty() { "nothing".to_string() } else { m.fold.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", then ") },
                 m.table.map_or("(daemon)", |t| t.table_name()),
                 files.join(", "),
                 m.serves,
                 used_by(&super::prometheus::series_names(m), uses)
             ));
+            let docs: [(&str, fn(&MetricQuery) -> &str); 2] = [
+                ("Reads these variants", |q| &q.variants),
+                ("Leaves out", |q| &q.leaves_out),
+            ];
+            for (title, field) in docs {
+                let texts: Vec<&str> = self
+                    .queries
+                    .iter()
+                    .filter(|q| q.name == m.name)
+                    .map(field)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                if !texts.is_empty() {
+                    out.push_str(&format!("- {title}: {}\n", texts.join(" ")));
+                }
+            }
         }
         out
     }
@@ -360,6 +466,31 @@ mod tests {
         let e =
             MetricQuery::parse("bad.sql", &GOOD.replace("-- table: cloudtrail\n", "")).unwrap_err();
         assert!(e.to_string().contains("table"), "{e}");
+    }
+
+    #[test]
+    fn fold_labels_must_be_labels_and_never_the_signal() {
+        let q = MetricQuery::parse(
+            "x.sql",
+            &GOOD.replace("-- labels: a, b", "-- labels: a, b\n-- fold: b, a"),
+        )
+        .unwrap();
+        assert_eq!(q.fold, vec!["b", "a"]);
+        let e = MetricQuery::parse(
+            "x.sql",
+            &GOOD.replace("-- labels: a, b", "-- labels: a, b\n-- fold: c"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`c` is not one of the labels"),
+            "{e}"
+        );
+        let e = MetricQuery::parse(
+            "x.sql",
+            &GOOD.replace("-- labels: a, b", "-- labels: a, outcome\n-- fold: outcome"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("may not be folded"), "{e}");
     }
 
     #[test]

@@ -1,8 +1,19 @@
 //! The series set: every (metric, label values) pair seen so far with its
 //! aggregate (counters add, gauges keep the latest value, histograms merge),
-//! under a per-metric series limit. Label sets past the limit go to one
-//! overflow series per metric (exported with `otel.metric.overflow="true"`)
-//! and are counted.
+//! under a per-metric series limit.
+//!
+//! Past the limit, label *values* are folded, not label sets: the metric's
+//! foldable labels (`-- fold:` in its query header, high-cardinality ones such
+//! as ARNs and interfaces) become `other`, first only the first of them, then
+//! the first two, and so on, until the label set lands in a series that exists
+//! or fits. Outcome, reason, cause and the other labels keep their values, so
+//! totals per kept label set stay exact (the way Vector's
+//! `tag_cardinality_limit` drops one tag, not the event). Partly folded series
+//! may use a reserve of half the limit; series with every foldable label folded
+//! a further half. Only when even those are full (a metric whose kept labels
+//! alone are unbounded) does a point go to the one overflow series of its
+//! metric, exported with `otel.metric.overflow="true"`. Every fold is counted
+//! by metric and by the labels folded.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -42,30 +53,103 @@ pub struct Series<'a> {
     pub value: &'a Aggregate,
 }
 
+/// How one metric's label sets are admitted: its foldable label positions and what it folded.
+#[derive(Debug, Clone, Default)]
+struct Guard {
+    /// Label sets held (own values and folded ones).
+    known: HashSet<Vec<String>>,
+    /// Positions (in the metric's labels) of the foldable labels, in folding order.
+    fold: Vec<usize>,
+    /// Per fold depth, the labels folded at that depth, comma-separated (`key_arn,caller_account`).
+    names: Vec<String>,
+    /// Points folded, per fold depth; the last entry counts points sent to the overflow series.
+    folded: Vec<u64>,
+}
+
 /// All series, with the cardinality guard.
 #[derive(Debug, Clone)]
 pub struct SeriesSet {
     metrics: Vec<MetricQuery>,
     limit: usize,
     series: BTreeMap<SeriesKey, Aggregate>,
-    label_sets: Vec<HashSet<Vec<String>>>,
-    dropped: Vec<u64>,
+    guards: Vec<Guard>,
 }
 
 /// Label name of the overflow series (OpenTelemetry's convention).
 pub const OVERFLOW_LABEL: &str = "otel.metric.overflow";
 
+/// The value a folded label takes.
+pub const FOLDED_VALUE: &str = "other";
+
+/// The `label` value of `trailflow.series.overflow` for points that went to the overflow series.
+pub const WHOLE_SET: &str = "*";
+
+impl Guard {
+    fn new(metric: &MetricQuery) -> Self {
+        let fold: Vec<usize> = metric
+            .fold
+            .iter()
+            .filter_map(|f| metric.labels.iter().position(|l| l == f))
+            .collect();
+        let names = (1..=fold.len())
+            .map(|depth| metric.fold[..depth].join(","))
+            .collect();
+        Self {
+            known: HashSet::new(),
+            folded: vec![0; fold.len() + 1],
+            fold,
+            names,
+        }
+    }
+
+    /// The label set `labels` is counted under, or `None` for the overflow series.
+    fn admit(&mut self, mut labels: Vec<String>, limit: usize) -> Option<Vec<String>> {
+        if self.known.contains(&labels) {
+            return Some(labels);
+        }
+        if self.known.len() < limit {
+            self.known.insert(labels.clone());
+            return Some(labels);
+        }
+        let depths = self.fold.len();
+        if depths == 0 && self.known.len() < 2 * limit {
+            // Nothing to fold: every label is bounded by the query itself.
+            self.known.insert(labels.clone());
+            return Some(labels);
+        }
+        for (depth, &position) in self.fold.iter().enumerate() {
+            if let Some(value) = labels.get_mut(position)
+                && !value.is_empty()
+            {
+                *value = FOLDED_VALUE.to_string();
+            }
+            let room = if depth + 1 == depths {
+                2 * limit
+            } else {
+                limit + limit / 2
+            };
+            if self.known.contains(&labels) || self.known.len() < room {
+                self.known.insert(labels.clone());
+                self.folded[depth] += 1;
+                return Some(labels);
+            }
+        }
+        self.folded[depths] += 1;
+        None
+    }
+}
+
 impl SeriesSet {
-    /// An empty set for the metrics of `catalog`, with at most `series_limit` label sets per metric.
+    /// An empty set for the metrics of `catalog`, with at most `series_limit` label sets of
+    /// their own values per metric.
     pub fn new(catalog: &Catalog, series_limit: usize) -> Self {
         let metrics: Vec<MetricQuery> = catalog.metrics().into_iter().cloned().collect();
-        let n = metrics.len();
+        let guards = metrics.iter().map(Guard::new).collect();
         Self {
             metrics,
             limit: series_limit.max(1),
             series: BTreeMap::new(),
-            label_sets: vec![HashSet::new(); n],
-            dropped: vec![0; n],
+            guards,
         }
     }
 
@@ -83,32 +167,25 @@ impl SeriesSet {
 
     /// Adds one point.
     pub fn record(&mut self, point: MetricPoint) {
-        let Some(metric) = self.metrics.get(point.metric) else {
+        let (Some(metric), Some(guard)) = (
+            self.metrics.get(point.metric),
+            self.guards.get_mut(point.metric),
+        ) else {
             return;
         };
         let instrument = metric.instrument;
         let keep_max = metric.keep_max;
-        let known = &mut self.label_sets[point.metric];
-        let key = if known.contains(&point.labels) {
-            SeriesKey {
+        let key = match guard.admit(point.labels, self.limit) {
+            Some(labels) => SeriesKey {
                 metric: point.metric,
-                labels: point.labels,
+                labels,
                 overflow: false,
-            }
-        } else if known.len() < self.limit {
-            known.insert(point.labels.clone());
-            SeriesKey {
-                metric: point.metric,
-                labels: point.labels,
-                overflow: false,
-            }
-        } else {
-            self.dropped[point.metric] += 1;
-            SeriesKey {
+            },
+            None => SeriesKey {
                 metric: point.metric,
                 labels: Vec::new(),
                 overflow: true,
-            }
+            },
         };
         let entry = self.series.entry(key).or_insert_with(|| match instrument {
             Instrument::Counter => Aggregate::Counter(0.0),
@@ -130,14 +207,28 @@ impl SeriesSet {
         }
     }
 
-    /// Label sets sent to the overflow series, per metric name.
-    pub fn dropped_label_sets(&self) -> Vec<(&str, u64)> {
-        self.metrics
-            .iter()
-            .zip(&self.dropped)
-            .filter(|(_, d)| **d > 0)
-            .map(|(m, d)| (m.name.as_str(), *d))
-            .collect()
+    /// Points folded so far: (metric name, labels folded, points), where the labels folded are
+    /// comma-separated (`key_arn,caller_account`: the first two foldable labels) or
+    /// [`WHOLE_SET`] for points sent to the overflow series.
+    pub fn folded(&self) -> Vec<(&str, &str, u64)> {
+        let mut out = Vec::new();
+        for (metric, guard) in self.metrics.iter().zip(&self.guards) {
+            let names = guard.names.iter().map(String::as_str).chain([WHOLE_SET]);
+            for (name, points) in names.zip(&guard.folded) {
+                if *points > 0 {
+                    out.push((metric.name.as_str(), name, *points));
+                }
+            }
+        }
+        out
+    }
+
+    /// The `label` values `trailflow.series.overflow` can take for `metric`: each fold depth,
+    /// then [`WHOLE_SET`].
+    pub fn fold_names(metric: &MetricQuery) -> Vec<String> {
+        let mut names = Guard::new(metric).names;
+        names.push(WHOLE_SET.to_string());
+        names
     }
 
     /// Every series, ordered by metric name and label values.
@@ -245,32 +336,115 @@ mod tests {
         assert_eq!(all[0].labels, vec![("role", "r")]);
     }
 
-    #[test]
-    fn label_sets_past_the_limit_go_to_one_overflow_series() {
-        let mut s = SeriesSet::new(&catalog(), 3);
-        for i in 0..100 {
-            s.record(point(0, &format!("role-{i}"), 1.0));
+    fn folding_catalog() -> Catalog {
+        Catalog::new(vec![
+            MetricQuery::parse(
+                "k.sql",
+                "-- metric: trailflow.k\n-- instrument: counter\n-- unit: {call}\n-- description: d\n-- table: cloudtrail\n-- value: v\n-- labels: key_arn, account, outcome\n-- fold: key_arn, account\nSELECT 1",
+            )
+            .unwrap(),
+            MetricQuery::parse(
+                "b.sql",
+                "-- metric: trailflow.b\n-- instrument: counter\n-- unit: {call}\n-- description: d\n-- table: cloudtrail\n-- value: v\n-- labels: region\nSELECT 1",
+            )
+            .unwrap(),
+        ])
+        .unwrap()
+    }
+
+    fn kms(key: usize, account: usize, outcome: &str) -> MetricPoint {
+        MetricPoint {
+            metric: 1,
+            labels: vec![
+                format!("key-{key}"),
+                format!("acct-{account}"),
+                outcome.to_string(),
+            ],
+            value: PointValue::Number(1.0),
         }
-        s.record(point(0, "role-1", 1.0));
-        assert_eq!(s.len(), 4);
+    }
+
+    fn totals_by(set: &SeriesSet, metric: &str, label: &str) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for s in set.series().iter().filter(|s| s.metric.name == metric) {
+            let value = s
+                .labels
+                .iter()
+                .find(|(k, _)| *k == label)
+                .map_or("-", |(_, v)| *v);
+            if let Aggregate::Counter(v) = s.value {
+                *out.entry(value.to_string()).or_default() += v;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn past_the_limit_values_of_the_first_foldable_label_become_other() {
+        let mut s = SeriesSet::new(&folding_catalog(), 10);
+        for key in 0..1000 {
+            let outcome = if key % 7 == 0 { "throttled" } else { "success" };
+            s.record(kms(key, 1, outcome));
+        }
+        assert_eq!(s.len(), 12, "10 keys of their own, other x 2 outcomes");
+        let outcomes = totals_by(&s, "trailflow.k", "outcome");
+        assert_eq!(outcomes["throttled"], 143.0, "no throttle is lost");
+        assert_eq!(outcomes["success"], 857.0);
+        let folded = s
+            .series()
+            .into_iter()
+            .filter(|x| x.labels.contains(&("key_arn", "other")))
+            .count();
+        assert_eq!(folded, 2);
+        assert_eq!(s.folded(), vec![("trailflow.k", "key_arn", 990)]);
+    }
+
+    #[test]
+    fn when_the_first_fold_does_not_fit_the_next_label_folds_too() {
+        let mut s = SeriesSet::new(&folding_catalog(), 4);
+        // Distinct keys and accounts: folding the key alone gives a new set each time.
+        for i in 0..100 {
+            s.record(kms(i, i, if i % 2 == 0 { "throttled" } else { "success" }));
+        }
+        let outcomes = totals_by(&s, "trailflow.k", "outcome");
+        assert_eq!(outcomes["throttled"], 50.0);
+        assert_eq!(outcomes["success"], 50.0);
+        assert!(s.len() <= 8, "{} series", s.len());
+        let folded = s.folded();
+        assert_eq!(folded[0], ("trailflow.k", "key_arn", 2));
+        assert_eq!(folded[1].1, "key_arn,account");
+        assert_eq!(folded[0].2 + folded[1].2, 96);
+        assert!(
+            s.series()
+                .iter()
+                .all(|x| !x.labels.contains(&(OVERFLOW_LABEL, "true")))
+        );
+    }
+
+    #[test]
+    fn a_metric_without_foldable_labels_overflows_only_past_twice_the_limit() {
+        let mut s = SeriesSet::new(&folding_catalog(), 3);
+        for i in 0..10 {
+            s.record(MetricPoint {
+                metric: 0,
+                labels: vec![format!("region-{i}")],
+                value: PointValue::Number(1.0),
+            });
+        }
         let overflow = s
             .series()
             .into_iter()
             .find(|x| x.labels == vec![(OVERFLOW_LABEL, "true")])
             .unwrap();
-        assert_eq!(overflow.value, &Aggregate::Counter(97.0));
-        assert_eq!(s.dropped_label_sets(), vec![("trailflow.a", 97)]);
-        let total: f64 = s
-            .series()
-            .iter()
-            .map(|x| {
-                if let Aggregate::Counter(v) = x.value {
-                    *v
-                } else {
-                    0.0
-                }
-            })
-            .sum();
-        assert_eq!(total, 101.0, "nothing is lost, only folded");
+        assert_eq!(overflow.value, &Aggregate::Counter(4.0));
+        assert_eq!(s.folded(), vec![("trailflow.b", WHOLE_SET, 4)]);
+        assert_eq!(
+            totals_by(&s, "trailflow.b", "region").values().sum::<f64>(),
+            10.0
+        );
+        assert_eq!(
+            SeriesSet::fold_names(&folding_catalog().metrics()[1]),
+            vec!["key_arn", "key_arn,account", "*"]
+        );
     }
 }

@@ -65,11 +65,11 @@ define_table! {
         web_identity_provider: Str,
         /// `userIdentity.invokedBy`, the AWS service that made the call on the principal's behalf.
         invoked_by: Str,
-        /// `requestParameters.roleArn` (STS `AssumeRole*`).
+        /// The role a principal assumed or tried to: `requestParameters.roleArn` (STS `AssumeRole*`); for console `SwitchRole`, `additionalEventData.SwitchTo`, else the role of the assumed-role identity; for EKS Pod Identity's `AssumeRoleForPodIdentity`, the role of `responseElements.assumedRoleUser.arn`.
         role_arn: Str,
         /// `requestParameters.roleSessionName` (STS `AssumeRole*`). Never use it as a metric label.
         role_session_name: Str,
-        /// Web identity token subject: `responseElements.subjectFromWebIdentityToken`, or the `WebIdentityUser`'s `userName` (e.g. `system:serviceaccount:NS:SA`).
+        /// Web identity token subject: `responseElements.subjectFromWebIdentityToken`, or the `WebIdentityUser`'s `userName` (e.g. `system:serviceaccount:NS:SA`); for `AssumeRoleForPodIdentity`, `system:serviceaccount:NS:SA` from `responseElements.subject`.
         web_identity_subject: Str,
         /// Web identity token audience: `responseElements.audience`, or the audience part of the `WebIdentityUser`'s `principalId` (kept on failures too).
         web_identity_audience: Str,
@@ -79,7 +79,7 @@ define_table! {
         resource_account_ids: Str,
         /// True when the caller's account (`identity_account_id`) differs from `recipient_account_id` or from any of `resource_account_ids`; false when it matches them; null when the caller's account is unknown.
         cross_account: Bool,
-        /// `additionalEventData.MFAUsed` (`Yes`/`No`) when present, else `session_mfa`.
+        /// Whether MFA backed the call: `additionalEventData.MFAUsed` (`Yes`/`No`); for STS calls, true when `requestParameters.serialNumber` is set; else `session_mfa`; else false for long-term access keys (an IAM user or root without a session, which cannot carry MFA); null when unknown.
         mfa_used: Bool,
         /// `requestParameters.repositoryName` of ECR calls.
         ecr_repository: Str,
@@ -87,9 +87,9 @@ define_table! {
         hosted_zone_id: Str,
         /// `requestParameters.autoScalingGroupName` of Auto Scaling calls.
         asg_name: Str,
-        /// `requestParameters.groupId` of EC2 security-group calls.
+        /// The security group of EC2 security-group calls: `requestParameters.groupId`, or `ModifySecurityGroupRulesRequest.GroupId` of `ModifySecurityGroupRules`.
         security_group_id: Str,
-        /// For `AuthorizeSecurityGroupIngress`/`Egress` and `ModifySecurityGroupRules`: true when any rule in the request opens `0.0.0.0/0` or `::/0`; null for other events.
+        /// For security-group rule changes (`AuthorizeSecurityGroupIngress`/`Egress`, `ModifySecurityGroupRules`, `RevokeSecurityGroupEgress`): true when a CIDR field of the request (`cidrIp`, `cidrIpv6`, `CidrIpv4`, `CidrIpv6`, `ipRanges`, `ipv6Ranges`) is a `/0` (for a revoke: the world rule removed); descriptions are never read. For EKS `UpdateClusterConfig`: true when the public endpoint is opened to `0.0.0.0/0` (listed in `publicAccessCidrs`, or public access turned on without a CIDR list, which defaults to it). Null for other events.
         open_to_world: Bool,
         /// `requestParameters.clusterName` (or `name` for `eks` calls): the EKS cluster concerned.
         eks_cluster_name: Str,
@@ -101,6 +101,14 @@ define_table! {
         additional_event_data: Str,
         /// `resources` as JSON text.
         resources: Str,
+        /// Which copy of a call this record is. AWS logs a cross-account call in both accounts (same `sharedEventID`): `caller` is the caller's copy, `owner` the resource owner's (its `userIdentity` is of type `AWSAccount`, hiding the caller); `same` when there is one copy only (no `sharedEventID`).
+        event_copy: Str,
+        /// Result of a console sign-in event (`signin.amazonaws.com`): `responseElements.ConsoleLogin` or `responseElements.SwitchRole` (`Success`, `Failure`); such failures carry no `errorCode`.
+        signin_result: Str,
+        /// `requestParameters.roleName` of IAM role calls (`AttachRolePolicy`, `PutRolePolicy`, `UpdateAssumeRolePolicy`, ...).
+        iam_role_name: Str,
+        /// `requestParameters.openIDConnectProviderArn` of IAM OIDC provider calls.
+        oidc_provider_arn: Str,
     }
 }
 

@@ -4,17 +4,11 @@
 
 use simd_json::prelude::*;
 
+use super::derived;
 use super::fields::{Identity, Record, Request, text};
-use super::json_text::{Json, contains_world_cidr, encode, get, get_str};
+use super::json_text::{Json, encode, get, get_str};
 use crate::decode::timestamp::parse_rfc3339_micros;
 use crate::schema::cloudtrail::{EventBuilder, EventRow};
-
-/// Events whose request can open a security group to the world.
-const SG_RULE_EVENTS: [&str; 3] = [
-    "AuthorizeSecurityGroupIngress",
-    "AuthorizeSecurityGroupEgress",
-    "ModifySecurityGroupRules",
-];
 
 /// Reused buffers for the JSON text columns.
 #[derive(Default)]
@@ -24,6 +18,8 @@ pub(super) struct EventScratch {
     additional: Vec<u8>,
     resources: Vec<u8>,
     accounts: String,
+    role: String,
+    subject: String,
     /// Which of the four raw JSON columns (request, response, additional data, resources) are
     /// filled: writing the others would be wasted.
     raw: [bool; 4],
@@ -138,7 +134,7 @@ pub(super) fn append_event(
     let identity_user_name = text(ui.user_name);
     let identity_account_id = text(ui.account_id);
     let recipient_account_id = text(r.recipient_account_id);
-    let role_arn = text(req.role_arn);
+    let role_arn = derived::role_arn(r, &ui, &req, &mut scratch.role);
 
     let web_identity_provider = get_str(get(session, "webIdFederationData"), "federatedProvider")
         .or(if is_web_identity_user {
@@ -147,12 +143,13 @@ pub(super) fn append_event(
             None
         })
         .or(get_str(resp, "provider"));
-    let web_identity_subject =
-        get_str(resp, "subjectFromWebIdentityToken").or(if is_web_identity_user {
+    let web_identity_subject = get_str(resp, "subjectFromWebIdentityToken")
+        .or(if is_web_identity_user {
             identity_user_name
         } else {
             None
-        });
+        })
+        .or_else(|| derived::pod_identity_subject(r, &mut scratch.subject));
     let web_identity_audience = get_str(resp, "audience").or_else(|| {
         if is_web_identity_user {
             audience_from_principal(
@@ -207,14 +204,8 @@ pub(super) fn append_event(
     });
 
     let session_mfa = boolish(get(get(session, "attributes"), "mfaAuthenticated"));
-    let mfa_used = match get_str(additional, "MFAUsed") {
-        Some(s) if s.eq_ignore_ascii_case("yes") => Some(true),
-        Some(s) if s.eq_ignore_ascii_case("no") => Some(false),
-        _ => session_mfa,
-    };
-    let open_to_world = event_name
-        .filter(|n| SG_RULE_EVENTS.contains(n))
-        .map(|_| r.request_parameters.is_some_and(contains_world_cidr));
+    let mfa_used = derived::mfa_used(r, &ui, &req, session_mfa);
+    let open_to_world = derived::open_to_world(r, &req);
     let eks_cluster_name =
         text(req.cluster_name).or(if event_source == Some("eks.amazonaws.com") {
             text(req.name)
@@ -272,13 +263,17 @@ pub(super) fn append_event(
         ecr_repository: text(req.repository_name),
         hosted_zone_id,
         asg_name: text(req.auto_scaling_group_name),
-        security_group_id: text(req.group_id),
+        security_group_id: derived::security_group_id(&req),
         open_to_world,
         eks_cluster_name,
         request_parameters: json_column(&scratch.request, has_req),
         response_elements: json_column(&scratch.response, has_resp),
         additional_event_data: json_column(&scratch.additional, has_add),
         resources: json_column(&scratch.resources, has_res),
+        event_copy: Some(derived::event_copy(r, &ui)),
+        signin_result: derived::signin_result(r),
+        iam_role_name: text(req.role_name),
+        oidc_provider_arn: text(req.oidc_provider_arn),
         _lifetime: std::marker::PhantomData,
     };
     builder.append(&row);

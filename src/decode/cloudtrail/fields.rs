@@ -106,6 +106,11 @@ object_fields! {
         repository_name: "repositoryName",
         auto_scaling_group_name: "autoScalingGroupName",
         group_id: "groupId",
+        serial_number: "serialNumber",
+        role_name: "roleName",
+        oidc_provider_arn: "openIDConnectProviderArn",
+        modify_security_group_rules: "ModifySecurityGroupRulesRequest",
+        resources_vpc_config: "resourcesVpcConfig",
     }
 }
 

@@ -89,20 +89,44 @@ fn write<W: io::Write>(
     }
 }
 
-/// True when any string in `v` is a CIDR of prefix length 0 (`0.0.0.0/0`, `::/0`, even
-/// `203.0.113.9/0`: any address with `/0` covers every address); secret keys are skipped.
+/// Keys whose values are CIDR blocks (or lists or objects of them) in EC2 security-group and
+/// EKS requests. Only their strings are CIDRs: a rule's `description` may end in `/0` too.
+const CIDR_KEYS: [&str; 9] = [
+    "cidrIp",
+    "cidrIpv6",
+    "cidrIpv4",
+    "CidrIp",
+    "CidrIpv4",
+    "CidrIpv6",
+    "ipRanges",
+    "ipv6Ranges",
+    "publicAccessCidrs",
+];
+
+/// True for a CIDR of prefix length 0 (`0.0.0.0/0`, `::/0`, even `203.0.113.9/0`: any address
+/// with `/0` covers every address).
+pub(super) fn is_world_cidr(s: &str) -> bool {
+    let s = s.trim();
+    s.ends_with("/0") && (s.contains('.') || s.contains(':'))
+}
+
+/// True when a CIDR field anywhere in `v` holds a world CIDR (see [`is_world_cidr`]); other
+/// strings and secret keys are never read.
 pub(super) fn contains_world_cidr(v: Json<'_, '_>) -> bool {
-    if let Some(s) = v.as_str() {
-        s.trim().ends_with("/0") && (s.contains('.') || s.contains(':'))
-    } else if let Some(object) = v.as_object() {
-        object
-            .iter()
-            .any(|(k, child)| !is_secret(k) && contains_world_cidr(child))
-    } else if let Some(array) = v.as_array() {
-        array.iter().any(contains_world_cidr)
-    } else {
-        false
+    fn walk(v: Json<'_, '_>, cidr: bool) -> bool {
+        if let Some(s) = v.as_str() {
+            cidr && is_world_cidr(s)
+        } else if let Some(object) = v.as_object() {
+            object
+                .iter()
+                .any(|(k, child)| !is_secret(k) && walk(child, CIDR_KEYS.contains(&k)))
+        } else if let Some(array) = v.as_array() {
+            array.iter().any(|item| walk(item, cidr))
+        } else {
+            false
+        }
     }
+    walk(v, false)
 }
 
 #[cfg(test)]
@@ -182,6 +206,16 @@ mod tests {
             (r#"{"cidrIpv6":"::/0"}"#, true),
             (r#"{"cidrIp":"10.0.0.0/8","n":0}"#, false),
             (r#"{"credentials":{"token":"a.b/0"}}"#, false),
+            (
+                r#"{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"10.0.0.0/16","description":"was 0.0.0.0/0"}]}}]}}"#,
+                false,
+            ),
+            (
+                r#"{"ModifySecurityGroupRulesRequest":{"GroupId":"sg-1","SecurityGroupRule":{"SecurityGroupRule":{"CidrIpv4":"0.0.0.0/0","Description":"x"},"SecurityGroupRuleId":"sgr-1"}}}"#,
+                true,
+            ),
+            (r#"{"ipRanges":["::/0"]}"#, true),
+            (r#"{"groupName":"open-0.0.0.0/0"}"#, false),
         ] {
             let mut bytes = text.as_bytes().to_vec();
             let tape = simd_json::to_tape(&mut bytes).unwrap();

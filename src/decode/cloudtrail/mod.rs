@@ -5,6 +5,7 @@
 //! Records are parsed to simd-json's tape and read from it: building a DOM (a map per object)
 //! would cost more than reading the few fields the tables need.
 
+mod derived;
 mod event;
 mod fields;
 mod insight_digest;

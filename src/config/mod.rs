@@ -4,10 +4,12 @@
 //! `TRAILFLOW_SECTION__FIELD=value` (e.g. `TRAILFLOW_SOURCE__QUEUE_URL`).
 
 mod daemon;
+mod lookups;
 
 pub use daemon::{
     DaemonConfig, DirectoryConfig, ExportConfig, LedgerConfig, OtlpConfig, SourceConfig, SqsConfig,
 };
+pub use lookups::{Cluster, Lookups, NodeSubnet, ServicePort, SubnetAz, VpcEndpoint};
 
 use std::path::{Path, PathBuf};
 
@@ -67,8 +69,12 @@ pub struct EngineConfig {
     pub window_max_flow_rows: usize,
     /// A window closes when it has been open this long, in seconds.
     pub window_max_age_secs: u64,
-    /// Series kept per metric; further label sets go to one overflow series.
+    /// Label sets kept per metric with their own values; past it, the values of the metric's
+    /// foldable labels (ARNs, interfaces) become `other` (see `docs/metrics.md`).
     pub series_limit: usize,
+    /// How long after a CloudTrail digest's end its log files must have been counted, in
+    /// seconds (late deliveries); files still missing then are reported.
+    pub digest_grace_secs: u64,
     /// Directory of metric queries to use instead of the ones built into the binary.
     pub queries_dir: Option<PathBuf>,
 }
@@ -89,6 +95,10 @@ fn default_series_limit() -> usize {
     2_000
 }
 
+fn default_digest_grace_secs() -> u64 {
+    7_200
+}
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
@@ -96,97 +106,8 @@ impl Default for EngineConfig {
             window_max_flow_rows: default_window_max_flow_rows(),
             window_max_age_secs: default_window_max_age_secs(),
             series_limit: default_series_limit(),
+            digest_grace_secs: default_digest_grace_secs(),
             queries_dir: None,
-        }
-    }
-}
-
-/// A subnet and the Availability Zone it is in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubnetAz {
-    /// CIDR block, e.g. `10.0.1.0/24`.
-    pub cidr: String,
-    /// Availability Zone, e.g. `eu-west-1a`.
-    pub az: String,
-}
-
-/// A subnet where Kubernetes nodes run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeSubnet {
-    /// CIDR block.
-    pub cidr: String,
-    /// A name for the `subnet` label (default: the CIDR).
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
-/// An interface address of a VPC endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VpcEndpoint {
-    /// The endpoint ENI's private address.
-    pub address: String,
-    /// The service, e.g. `sts` or `ecr.api`.
-    pub service: String,
-}
-
-/// Role patterns and network facts, registered as SQL lookup tables.
-/// Role patterns are globs over role ARNs (`*` matches any run of characters).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Lookups {
-    /// Node instance roles (EKS managed node groups, eksctl, Karpenter naming).
-    pub node_role_patterns: Vec<String>,
-    /// The AWS Load Balancer Controller's role.
-    pub lb_controller_role_patterns: Vec<String>,
-    /// ExternalDNS's role.
-    pub external_dns_role_patterns: Vec<String>,
-    /// Cluster Autoscaler's role.
-    pub cluster_autoscaler_role_patterns: Vec<String>,
-    /// Break-glass roles.
-    pub break_glass_role_patterns: Vec<String>,
-    /// Subnet CIDR to Availability Zone, for the AZ of image pulls.
-    pub subnet_azs: Vec<SubnetAz>,
-    /// Subnets of the nodes, for control-plane rejects on 443/10250.
-    pub node_subnets: Vec<NodeSubnet>,
-    /// VPC endpoint addresses (STS, ECR, ...), for rejects toward AWS APIs.
-    pub vpc_endpoints: Vec<VpcEndpoint>,
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-impl Default for Lookups {
-    fn default() -> Self {
-        Self {
-            node_role_patterns: strings(&[
-                "*NodeInstanceRole*",
-                "*AmazonEKSNodeRole*",
-                "*eks-node-group*",
-                "*eks-node-role*",
-                "*KarpenterNodeRole*",
-            ]),
-            lb_controller_role_patterns: strings(&[
-                "*load-balancer-controller*",
-                "*AWSLoadBalancerController*",
-                "*aws-lb-controller*",
-            ]),
-            external_dns_role_patterns: strings(&[
-                "*external-dns*",
-                "*ExternalDNS*",
-                "*externaldns*",
-            ]),
-            cluster_autoscaler_role_patterns: strings(&[
-                "*cluster-autoscaler*",
-                "*ClusterAutoscaler*",
-            ]),
-            break_glass_role_patterns: strings(&["*break-glass*", "*BreakGlass*", "*breakglass*"]),
-            subnet_azs: Vec::new(),
-            node_subnets: Vec::new(),
-            vpc_endpoints: Vec::new(),
         }
     }
 }
@@ -265,33 +186,7 @@ impl Config {
                 e.series_limit
             )));
         }
-        let cidrs = self
-            .lookups
-            .subnet_azs
-            .iter()
-            .map(|s| &s.cidr)
-            .chain(self.lookups.node_subnets.iter().map(|s| &s.cidr));
-        for cidr in cidrs {
-            let valid = cidr.split_once('/').is_some_and(|(ip, len)| {
-                ip.parse::<std::net::IpAddr>().is_ok()
-                    && len
-                        .parse::<u8>()
-                        .is_ok_and(|l| l <= if ip.contains(':') { 128 } else { 32 })
-            });
-            if !valid {
-                return Err(ConfigError::Invalid(format!(
-                    "`{cidr}` is not a CIDR block"
-                )));
-            }
-        }
-        for ep in &self.lookups.vpc_endpoints {
-            if ep.address.parse::<std::net::IpAddr>().is_err() {
-                return Err(ConfigError::Invalid(format!(
-                    "vpc endpoint address `{}` is not an IP address",
-                    ep.address
-                )));
-            }
-        }
+        self.lookups.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }

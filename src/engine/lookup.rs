@@ -1,11 +1,12 @@
 //! The configuration the metrics need, registered as small SQL tables, and the
 //! scalar functions the saved queries use:
 //! - `role_patterns(kind, pattern)`: SQL `LIKE` patterns of role ARNs by kind
-//!   (`node`, `lb_controller`, `external_dns`, `cluster_autoscaler`, `break_glass`);
+//!   (`node`, `lb_controller`, `external_dns`, `cluster_autoscaler`, `karpenter`, `break_glass`);
 //! - `subnet_azs(cidr, az)`, `node_subnets(cidr, name)`, `vpc_endpoints(address, service)`;
 //! - `ip_in_cidr(ip, cidr)` and `json_field(json_text, key)`;
-//! - `subnet_az(ip)` and `node_subnet(ip)`: the value of the first `subnet_azs` /
-//!   `node_subnets` row whose CIDR holds `ip`, or null. (A correlated subquery
+//! - `subnet_az(ip)`, `node_subnet(ip)` and `control_plane_subnet(ip)`: the value of the first
+//!   `subnet_azs` / `node_subnets` row (or control-plane CIDR) whose CIDR holds `ip`, or null;
+//! - the classification functions of [`super::functions`]. (A correlated subquery
 //!   with a non-equality condition does not plan in DataFusion, and a join on
 //!   CIDR membership would count an address in overlapping subnets twice.)
 
@@ -56,17 +57,8 @@ fn text_table(columns: &[(&str, Vec<String>)]) -> Result<RecordBatch> {
 pub fn register(ctx: &SessionContext, lookups: &Lookups) -> Result<()> {
     let mut kinds = Vec::new();
     let mut patterns = Vec::new();
-    for (kind, globs) in [
-        ("node", &lookups.node_role_patterns),
-        ("lb_controller", &lookups.lb_controller_role_patterns),
-        ("external_dns", &lookups.external_dns_role_patterns),
-        (
-            "cluster_autoscaler",
-            &lookups.cluster_autoscaler_role_patterns,
-        ),
-        ("break_glass", &lookups.break_glass_role_patterns),
-    ] {
-        for g in globs {
+    for (kind, globs) in lookups.role_kinds() {
+        for g in &globs {
             kinds.push(kind.to_string());
             patterns.push(glob_to_like(g));
         }
@@ -147,6 +139,13 @@ pub fn register(ctx: &SessionContext, lookups: &Lookups) -> Result<()> {
         })
         .collect();
     ctx.register_udf(cidr_lookup("node_subnet", nodes));
+    let control_plane: Vec<(String, String)> = lookups
+        .control_plane_subnets
+        .iter()
+        .map(|cidr| (cidr.clone(), cidr.clone()))
+        .collect();
+    ctx.register_udf(cidr_lookup("control_plane_subnet", control_plane));
+    super::functions::register(ctx, lookups);
     ctx.register_udf(create_udf(
         "ip_in_cidr",
         vec![DataType::Utf8, DataType::Utf8],

@@ -5,6 +5,7 @@
 //! shutdown future starts the drain: stop receiving, finish in-flight objects,
 //! close and export the window, commit, delete, exit within the grace period.
 
+mod completeness;
 pub mod coordinator;
 pub mod decode_pool;
 mod depth;
@@ -323,6 +324,7 @@ pub async fn run(
         idle_export: Duration::from_secs(config.engine.window_max_age_secs),
         export_interval: Duration::from_millis(d.export_interval_ms),
         log_burst: d.log_burst,
+        digest_grace_secs: config.engine.digest_grace_secs,
     });
     let mut idle_tick =
         tokio::time::interval(Duration::from_secs(config.engine.window_max_age_secs));

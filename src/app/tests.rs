@@ -104,6 +104,7 @@ async fn rig(lease: Duration) -> Rig {
         idle_export: Duration::from_secs(3600),
         export_interval: Duration::ZERO,
         log_burst: 0,
+        digest_grace_secs: 7200,
     });
     Rig {
         lease,

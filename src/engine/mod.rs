@@ -5,6 +5,8 @@
 //! Knows DataFusion; knows nothing of where the points go.
 
 mod columns;
+pub mod digests;
+pub mod functions;
 pub mod lookup;
 pub mod pipeline;
 pub mod points;

@@ -1,13 +1,16 @@
-//! The pipeline from object bytes to series: decode, window, evaluate, aggregate.
-//! `trailflow replay` drives it over files; the benchmarks drive it over
-//! generated objects; the daemon will drive it from the queue.
+//! The pipeline from object bytes to series: decode, window, evaluate, aggregate, and the
+//! completeness check of CloudTrail digests over the objects pushed. `trailflow replay`,
+//! the benchmarks and the examples drive it over files; the daemon (`app`) wires the same
+//! parts itself, around its queue, ledger and acknowledgements.
 
 use std::time::{Duration, Instant};
 
+use super::digests::DigestCheck;
 use super::{Engine, EngineError, WindowPolicy, Windower};
 use crate::config::Config;
 use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
-use crate::metrics::{Catalog, SeriesSet};
+use crate::metrics::{Catalog, MetricPoint, PointValue, SeriesSet};
+use crate::schema::LogKind;
 
 /// Counts of what went through the pipeline.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +34,7 @@ pub struct Pipeline {
     series: SeriesSet,
     options: DecodeOptions,
     stats: PipelineStats,
+    digests: DigestCheck,
 }
 
 impl Pipeline {
@@ -59,6 +63,7 @@ impl Pipeline {
             series,
             options,
             stats: PipelineStats::default(),
+            digests: DigestCheck::new(config.engine.digest_grace_secs),
         })
     }
 
@@ -76,6 +81,13 @@ impl Pipeline {
         self.stats.record_errors += decoded.errors.count;
         self.stats.failed_objects += u64::from(decoded.fatal.is_some());
         let batches = std::mem::take(&mut decoded.batches);
+        self.digests.note_counted(name, unix_now());
+        let digests: Vec<_> = batches
+            .iter()
+            .filter(|(k, _)| *k == LogKind::CloudTrailDigest)
+            .map(|(_, b)| b.clone())
+            .collect();
+        self.digests.note_digests(&digests);
         if let Some(window) = self
             .windower
             .push(name.to_string(), batches, Instant::now())
@@ -86,12 +98,15 @@ impl Pipeline {
         Ok(decoded)
     }
 
-    /// Evaluates the open window, if any.
+    /// Evaluates the open window, if any, and judges the digests that are due.
     pub async fn finish(&mut self) -> Result<(), EngineError> {
         if let Some(window) = self.windower.flush() {
             self.series.record_all(self.engine.evaluate(&window).await?);
             self.stats.windows += 1;
         }
+        self.digests.advance(unix_now());
+        let points = missing_file_points(&self.series, &self.digests);
+        self.series.record_all(points);
         Ok(())
     }
 
@@ -104,4 +119,34 @@ impl Pipeline {
     pub fn stats(&self) -> PipelineStats {
         self.stats
     }
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Name of the gauge of files vouched for by digests but not counted.
+pub const MISSING_FILES: &str = "trailflow.cloudtrail.digest.missing_files";
+
+/// Points of [`MISSING_FILES`] for the series set `series`, one per account and region.
+pub fn missing_file_points(series: &SeriesSet, digests: &DigestCheck) -> Vec<MetricPoint> {
+    let Some(metric) = series
+        .metrics()
+        .iter()
+        .position(|m| m.name == MISSING_FILES)
+    else {
+        return Vec::new();
+    };
+    digests
+        .missing()
+        .into_iter()
+        .map(|((account, region), files)| MetricPoint {
+            metric,
+            labels: vec![account, region],
+            value: PointValue::Number(files as f64),
+        })
+        .collect()
 }

@@ -85,4 +85,34 @@ pub async fn check(ledger: &dyn Ledger) {
         .await
         .unwrap();
     assert_eq!(ledger.claim(&w, b, LEASE).await.unwrap(), Claim::Claimed);
+
+    // Files noted as counted are found by name, by any owner, until their TTL ends; a name is
+    // never confused with an object key.
+    let files: Vec<String> = (0..130)
+        .map(|i| format!("AWSLogs/1/CloudTrail/r/f{i}.json.gz"))
+        .collect();
+    ledger.note_counted(&files[..120], TTL).await.unwrap();
+    ledger
+        .note_counted(&files[120..121], Duration::ZERO)
+        .await
+        .unwrap();
+    let mut found = ledger.counted(&files).await.unwrap();
+    found.sort();
+    let mut expected = files[..120].to_vec();
+    expected.sort();
+    assert_eq!(
+        found, expected,
+        "batches past 25 writes and 100 reads, expired left out"
+    );
+    assert!(
+        ledger
+            .counted(std::slice::from_ref(&x))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ledger.claim(&files[0], a, LEASE).await.unwrap(),
+        Claim::Claimed
+    );
 }

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
+    PutRequest, ScalarAttributeType, WriteRequest,
 };
 
-use super::{Claim, Ledger, LedgerError, now_secs};
+use super::{Claim, Ledger, LedgerError, counted_key, now_secs};
 
 /// A ledger in a DynamoDB table.
 #[derive(Debug, Clone)]
@@ -251,6 +251,91 @@ impl Ledger for DynamoLedger {
             async move { this.commit_one(&o, &owner, until).await }
         })
         .await
+    }
+
+    async fn note_counted(&self, names: &[String], ttl: Duration) -> Result<(), LedgerError> {
+        let until = now_secs() + ttl.as_secs();
+        // BatchWriteItem takes 25 puts; unprocessed ones are sent again.
+        for chunk in names.chunks(25) {
+            let mut requests: Vec<WriteRequest> = Vec::new();
+            for name in chunk {
+                let put = PutRequest::builder()
+                    .set_item(Some(Self::item(&counted_key(name), "", true, until)))
+                    .build()
+                    .map_err(|e| err("note counted", name, e))?;
+                requests.push(WriteRequest::builder().put_request(put).build());
+            }
+            for _ in 0..5 {
+                if requests.is_empty() {
+                    break;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| err("note counted", &self.table, e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !requests.is_empty() {
+                return Err(err(
+                    "note counted",
+                    &self.table,
+                    std::io::Error::other("writes left unprocessed after 5 attempts"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn counted(&self, names: &[String]) -> Result<Vec<String>, LedgerError> {
+        let now = now_secs();
+        let mut found = Vec::new();
+        // BatchGetItem takes 100 keys; unprocessed ones are asked again.
+        for chunk in names.chunks(100) {
+            let mut keys: Vec<HashMap<String, AttributeValue>> = chunk
+                .iter()
+                .map(|n| HashMap::from([("object".to_string(), s(&counted_key(n)))]))
+                .collect();
+            for _ in 0..5 {
+                if keys.is_empty() {
+                    break;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .build()
+                    .map_err(|e| err("counted", &self.table, e))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| err("counted", &self.table, e))?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    let live = matches!(item.get("expires_at"), Some(AttributeValue::N(v)) if v.parse::<u64>().is_ok_and(|t| t > now));
+                    if let (true, Some(AttributeValue::S(key))) = (live, item.get("object"))
+                        && let Some(name) = key.strip_prefix("counted:")
+                    {
+                        found.push(name.to_string());
+                    }
+                }
+                keys = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
     }
 
     async fn release(&self, object: &str, owner: &str) -> Result<(), LedgerError> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
 
-use super::{Claim, Entry, Ledger, LedgerError, now_secs};
+use super::{Claim, Entry, Ledger, LedgerError, counted_key, now_secs};
 
 const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
 
@@ -75,7 +75,7 @@ impl LocalLedger {
         f: impl FnOnce(&mut redb::Table<&str, &[u8]>) -> Result<T, redb::Error>,
     ) -> Result<T, LedgerError> {
         // Only what must survive a crash is synced: done records (and expiry, which only removes).
-        let durable = matches!(operation, "commit" | "open" | "expire");
+        let durable = matches!(operation, "commit" | "open" | "expire" | "note counted");
         let mut slot = self
             .db
             .lock()
@@ -222,6 +222,42 @@ impl Ledger for LocalLedger {
                     t.remove(o.as_str())?;
                 }
                 Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn note_counted(&self, names: &[String], ttl: Duration) -> Result<(), LedgerError> {
+        let names = names.to_vec();
+        self.blocking("note counted", "", move |l| {
+            let until = now_secs() + ttl.as_secs();
+            l.write("note counted", "", |t| {
+                let e = Entry {
+                    done: true,
+                    owner: String::new(),
+                    until,
+                };
+                for name in &names {
+                    t.insert(counted_key(name).as_str(), e.encode().as_slice())?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn counted(&self, names: &[String]) -> Result<Vec<String>, LedgerError> {
+        let names = names.to_vec();
+        self.blocking("counted", "", move |l| {
+            let now = now_secs();
+            l.write("counted", "", |t| {
+                let mut found = Vec::new();
+                for name in names {
+                    if get(t, &counted_key(&name))?.is_some_and(|e| e.done && e.until > now) {
+                        found.push(name);
+                    }
+                }
+                Ok(found)
             })
         })
         .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Claim, Entry, Ledger, LedgerError, now_secs};
+use super::{Claim, Entry, Ledger, LedgerError, counted_key, now_secs};
 
 /// A ledger in a map.
 #[derive(Debug, Default)]
@@ -110,6 +110,36 @@ impl Ledger for MemoryLedger {
             if map.get(object).is_some_and(|e| !e.done && e.owner == owner) {
                 map.remove(object);
             }
+        })
+    }
+
+    async fn note_counted(&self, names: &[String], ttl: Duration) -> Result<(), LedgerError> {
+        let until = now_secs() + ttl.as_secs();
+        self.with("", "note counted", |map| {
+            for name in names {
+                map.insert(
+                    counted_key(name),
+                    Entry {
+                        done: true,
+                        owner: String::new(),
+                        until,
+                    },
+                );
+            }
+        })
+    }
+
+    async fn counted(&self, names: &[String]) -> Result<Vec<String>, LedgerError> {
+        let now = now_secs();
+        self.with("", "counted", |map| {
+            names
+                .iter()
+                .filter(|n| {
+                    map.get(&counted_key(n))
+                        .is_some_and(|e| e.done && e.until > now)
+                })
+                .cloned()
+                .collect()
         })
     }
 }

@@ -69,6 +69,20 @@ pub trait Ledger: Send + Sync + 'static {
 
     /// Gives up `owner`'s claim, so another consumer need not wait for the lease to end.
     async fn release(&self, object: &str, owner: &str) -> Result<(), LedgerError>;
+
+    /// Records that the files `names` were counted, for `ttl`. A name is what identifies a file
+    /// without its version (a CloudTrail key from `AWSLogs/` on), for checks that know a file
+    /// by its key alone: the log files a CloudTrail digest vouches for.
+    async fn note_counted(&self, names: &[String], ttl: Duration) -> Result<(), LedgerError>;
+
+    /// Those of `names` recorded by [`Ledger::note_counted`] and not expired, by any replica.
+    async fn counted(&self, names: &[String]) -> Result<Vec<String>, LedgerError>;
+}
+
+/// The ledger key under which a counted file's name is recorded: never an object key, which
+/// has a `#version` suffix and no such prefix.
+pub fn counted_key(name: &str) -> String {
+    format!("counted:{name}")
 }
 
 /// The ledger key of an object: bucket, key and the version that makes a

@@ -130,10 +130,23 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
         "-- metric: trailflow.series.overflow
 -- instrument: counter
 -- unit: {series}
--- description: Label sets folded into a metric's overflow series because the metric reached its series limit.
+-- description: Label sets whose foldable labels were folded to `other` because their metric reached its series limit, by metric and the labels folded (comma-separated, in folding order); `*` counts label sets sent whole to the overflow series.
 -- table: daemon
 -- value: series
--- labels: metric
+-- labels: metric, label
 -- serves: pipeline · series dropped by cardinality limits",
+    ),
+    (
+        "daemon:digest_missing",
+        "-- metric: trailflow.cloudtrail.digest.missing_files
+-- instrument: gauge
+-- unit: {file}
+-- description: CloudTrail log files that a digest file vouches for but trailflow has not counted, per account and region, over the digests judged in the last 24 hours; a digest is judged once it is older than `engine.digest_grace_secs` (default 2 h, for late deliveries). With several replicas, files another replica counted are found in the shared ledger. Nonzero means evidence is missing: files deleted or never delivered to trailflow's queue.
+-- table: daemon
+-- value: files
+-- labels: account, region
+-- serves: C12 · \"CloudTrail log file integrity validation\"; audit trail completeness
+-- variants: Digest files (CloudTrail-Digest/, one row per logFiles[] entry) of single-account and organization trails; log files are matched by their key from AWSLogs/ on, wherever they were read from.
+-- leaves out: Digest signatures are not verified; a replica that restarts forgets the digests it was waiting to judge.",
     ),
 ];

@@ -44,6 +44,11 @@ impl Coordinator {
                 }
             }
         }
+        let names: Vec<String> = handles
+            .iter()
+            .filter_map(|h| Some(self.tracker.get(h.0)?.delivery.objects.get(h.1)?.name()))
+            .collect();
+        self.completeness.counted(&names).await;
         for h in handles {
             self.tracker.set(*h, ObjState::Committed, None);
             self.p

@@ -9,6 +9,7 @@ mod ack;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::completeness::Completeness;
 use super::heartbeat::{Lease, Leases, Lost};
 use super::selfmetrics::SelfMetrics;
 use super::tracker::{Delivery, DeliveryId, Handle, ObjState, Tracker};
@@ -83,6 +84,8 @@ pub struct Parts {
     pub export_interval: Duration,
     /// Warnings per kind per minute about bad objects (0: unlimited).
     pub log_burst: u32,
+    /// Seconds after a CloudTrail digest's end when its files must have been counted.
+    pub digest_grace_secs: u64,
 }
 
 /// The coordinator.
@@ -95,16 +98,20 @@ pub struct Coordinator {
     retry_at: Option<Instant>,
     export_at: Option<Instant>,
     deletes: Vec<(String, String)>,
-    reported_overflow: Vec<(String, u64)>,
+    /// Points folded per (metric, labels folded), as last exported.
+    reported_overflow: std::collections::BTreeMap<(String, String), u64>,
     logs: super::loglimit::LogLimiter,
     last_export: Instant,
     stats: RunStats,
+    completeness: Completeness,
 }
 
 impl Coordinator {
     /// A coordinator over `parts`.
     pub fn new(parts: Parts) -> Self {
         let log_burst = parts.log_burst;
+        let completeness =
+            Completeness::new(parts.digest_grace_secs, parts.ledger.clone(), parts.ttl);
         Self {
             p: parts,
             tracker: Tracker::default(),
@@ -114,10 +121,11 @@ impl Coordinator {
             retry_at: None,
             export_at: None,
             deletes: Vec::new(),
-            reported_overflow: Vec::new(),
+            reported_overflow: Default::default(),
             logs: super::loglimit::LogLimiter::new(log_burst),
             last_export: Instant::now(),
             stats: RunStats::default(),
+            completeness,
         }
     }
 
@@ -235,6 +243,7 @@ impl Coordinator {
                     }
                 }
                 self.stats.records += decoded.rows() as u64;
+                self.completeness.note_digests(&decoded.batches);
                 self.tracker.set(handle, ObjState::Windowed, Some(claim));
                 let mut decoded = decoded;
                 let batches = std::mem::take(&mut decoded.batches);
@@ -406,6 +415,7 @@ impl Coordinator {
     pub async fn export(&mut self) {
         self.retry_at = None;
         self.export_at = None;
+        self.completeness.report(&self.p.metrics).await;
         self.self_points.extend(self.p.metrics.take());
         let mut snapshot = self.p.series.clone();
         for p in &self.pending {
@@ -462,23 +472,19 @@ impl Coordinator {
         self.flush_deletes().await;
     }
 
-    /// Counts label sets newly folded into overflow series since the last export.
+    /// Counts points newly folded (label values to `other`, or into the overflow series) since
+    /// the last export, by metric and the labels folded.
     fn overflow_points(&mut self, snapshot: &SeriesSet) {
-        for (metric, dropped) in snapshot.dropped_label_sets() {
-            let before = self
-                .reported_overflow
-                .iter()
-                .find(|(m, _)| m == metric)
-                .map(|(_, d)| *d)
-                .unwrap_or(0);
-            if dropped > before {
+        for (metric, label, folded) in snapshot.folded() {
+            let key = (metric.to_string(), label.to_string());
+            let before = self.reported_overflow.get(&key).copied().unwrap_or(0);
+            if folded > before {
                 self.p.metrics.add(
                     "trailflow.series.overflow",
-                    &[metric],
-                    (dropped - before) as f64,
+                    &[metric, label],
+                    (folded - before) as f64,
                 );
-                self.reported_overflow.retain(|(m, _)| m != metric);
-                self.reported_overflow.push((metric.to_string(), dropped));
+                self.reported_overflow.insert(key, folded);
             }
         }
         self.self_points.extend(self.p.metrics.take());

@@ -1,25 +1,25 @@
 -- metric: trailflow.kms.decrypt.calls
 -- instrument: counter
 -- unit: {call}
--- description: KMS Decrypt calls by key, caller account, key account, cross-account flag and outcome; ThrottlingException on cross-account keys is the runbook's signal.
+-- description: KMS Decrypt calls by key, caller account, key account, cross-account flag (true, false, unknown), outcome (success, throttled, access_denied, error) and copy; throttled cross-account decrypts are the runbook's signal. Count `copy!="duplicate"` to count each call once.
 -- table: cloudtrail
 -- value: calls
--- labels: key_arn, caller_account, key_account, cross_account, outcome, error_code
+-- labels: key_arn, caller_account, key_account, cross_account, outcome, error_code, copy
+-- fold: key_arn, caller_account
 -- serves: C4 · "Cross-account KMS DecryptThrottle events"
-SELECT key_arn, caller_account, key_account, cross_account, outcome, error_code, COUNT(*) AS calls
+-- variants: kms.amazonaws.com Decrypt, direct or by a service on the caller's behalf. The key is the resources[] key ARN, else requestParameters.keyId; the key account comes from that ARN, else (a bare key id or alias, which names a key in the account that recorded the event) from recipientAccountId. Both copies of a cross-account decrypt: the key owner's is `duplicate` when the caller's account is logged too.
+-- leaves out: Other KMS operations (GenerateDataKey, Encrypt): their throttling shares the same quota but is not the runbook's signal.
+SELECT key_arn, caller_account, key_account, cross_account, outcome, error_code, copy, COUNT(*) AS calls
 FROM (
     SELECT
         kms_key_arn AS key_arn,
         identity_account_id AS caller_account,
-        split_part(kms_key_arn, ':', 5) AS key_account,
-        CASE WHEN cross_account THEN 'true' ELSE 'false' END AS cross_account,
-        CASE
-            WHEN error_code IS NULL THEN 'success'
-            WHEN error_code IN ('ThrottlingException', 'Throttling') THEN 'throttled'
-            ELSE 'error'
-        END AS outcome,
-        error_code
+        COALESCE(NULLIF(split_part(kms_key_arn, ':', 5), ''), recipient_account_id) AS key_account,
+        CASE WHEN cross_account THEN 'true' WHEN NOT cross_account THEN 'false' ELSE 'unknown' END AS cross_account,
+        outcome(error_code) AS outcome,
+        error_code,
+        counted_copy(event_copy, identity_account_id) AS copy
     FROM cloudtrail
     WHERE event_source = 'kms.amazonaws.com' AND event_name = 'Decrypt'
 ) AS decrypts
-GROUP BY key_arn, caller_account, key_account, cross_account, outcome, error_code
+GROUP BY key_arn, caller_account, key_account, cross_account, outcome, error_code, copy

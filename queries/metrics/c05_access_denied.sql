@@ -1,31 +1,38 @@
 -- metric: trailflow.access_denied
 -- instrument: counter
 -- unit: {call}
--- description: Calls denied by IAM, by principal (the role behind a session, else the caller), service, action and cause read from the error message: permissions_boundary, service_control_policy, resource_control_policy, identity_policy, resource_policy, session_policy, implicit, unknown.
+-- description: Calls denied by IAM, by principal (the role behind a session, the role a web identity or SAML user tried, else the caller), service, action, cause read from the error message (permissions_boundary, service_control_policy, resource_control_policy, vpc_endpoint_policy, identity_policy, resource_policy, session_policy, implicit, encoded, unknown), account and copy.
 -- table: cloudtrail
 -- value: denials
--- labels: principal_arn, event_source, event_name, cause, account
+-- labels: principal_arn, event_source, event_name, cause, account, copy
+-- fold: principal_arn, event_name
 -- serves: C5 · "Permission boundary denies captured per CI pipeline role"; "AccessDenied from pod calling AWS APIs"; "Explicit deny on iam:PassRole"
-SELECT principal_arn, event_source, event_name, cause, account, COUNT(*) AS denials
+-- variants: errorCode AccessDenied, *AccessDeniedException and *UnauthorizedOperation (EC2's Client.UnauthorizedOperation). The cause follows IAM's documented messages ("... because no permissions boundary allows", "with an explicit deny in a service control policy", "... VPC endpoint policy", ...); EC2's "Encoded authorization failure message" is `encoded` (decode it with sts:DecodeAuthorizationMessage). Matching ignores case.
+-- leaves out: S3's bare "Access Denied" carries no cause (`unknown`). Denials never reach CloudTrail for data events a trail does not log.
+SELECT principal_arn, event_source, event_name, cause, account, copy, COUNT(*) AS denials
 FROM (
     SELECT
-        COALESCE(session_issuer_arn, identity_arn) AS principal_arn,
+        CASE
+            WHEN identity_type IN ('WebIdentityUser', 'SAMLUser') THEN role_arn
+            ELSE COALESCE(session_issuer_arn, identity_arn)
+        END AS principal_arn,
         event_source,
         event_name,
         CASE
-            WHEN error_message LIKE '%permissions boundary%' THEN 'permissions_boundary'
-            WHEN error_message LIKE '%service control polic%' THEN 'service_control_policy'
-            WHEN error_message LIKE '%resource control polic%' THEN 'resource_control_policy'
-            WHEN error_message LIKE '%explicit deny in an identity-based policy%' THEN 'identity_policy'
-            WHEN error_message LIKE '%resource-based polic%' THEN 'resource_policy'
-            WHEN error_message LIKE '%session polic%' THEN 'session_policy'
-            WHEN error_message LIKE '%no identity-based policy allows%' OR error_message LIKE '%is not authorized to perform: %' THEN 'implicit'
+            WHEN error_message ILIKE '%encoded authorization failure message%' THEN 'encoded'
+            WHEN error_message ILIKE '%permissions boundary%' THEN 'permissions_boundary'
+            WHEN error_message ILIKE '%service control polic%' THEN 'service_control_policy'
+            WHEN error_message ILIKE '%resource control polic%' THEN 'resource_control_policy'
+            WHEN error_message ILIKE '%vpc endpoint polic%' THEN 'vpc_endpoint_policy'
+            WHEN error_message ILIKE '%explicit deny in an identity-based policy%' THEN 'identity_policy'
+            WHEN error_message ILIKE '%resource-based polic%' THEN 'resource_policy'
+            WHEN error_message ILIKE '%session polic%' THEN 'session_policy'
+            WHEN error_message ILIKE '%no identity-based policy allows%' OR error_message ILIKE '%is not authorized to perform: %' THEN 'implicit'
             ELSE 'unknown'
         END AS cause,
-        recipient_account_id AS account
+        recipient_account_id AS account,
+        counted_copy(event_copy, identity_account_id) AS copy
     FROM cloudtrail
-    WHERE error_code IN ('AccessDenied', 'AccessDeniedException')
-       OR error_code LIKE '%UnauthorizedOperation'
-       OR error_code LIKE '%AccessDeniedException'
+    WHERE access_denied(error_code)
 ) AS denied
-GROUP BY principal_arn, event_source, event_name, cause, account
+GROUP BY principal_arn, event_source, event_name, cause, account, copy

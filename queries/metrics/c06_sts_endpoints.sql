@@ -1,11 +1,13 @@
 -- metric: trailflow.sts.calls
 -- instrument: counter
 -- unit: {call}
--- description: All STS calls by region, endpoint kind (global sts.amazonaws.com, regional, vpce) and outcome; Throttling and RequestLimitExceeded show fleets outgrowing STS.
+-- description: STS calls by region, endpoint kind (global sts.amazonaws.com, regional, fips, dualstack, vpce, unknown) and outcome (success, throttled, access_denied, error); a throttled global endpoint means SDKs not configured for regional STS.
 -- table: cloudtrail
 -- value: calls
 -- labels: region, endpoint, outcome, error_code
 -- serves: C6 · "STS throttling globally: regional STS endpoints"; "Private clusters mandate STS VPC endpoints"
+-- variants: Every sts.amazonaws.com event, classified by tlsDetails.clientProvidedHostHeader: sts.amazonaws.com (global), sts.REGION.amazonaws.com (regional), sts-fips.REGION.amazonaws.com and sts-fips.REGION.api.aws (fips), sts.REGION.api.aws (dualstack); a vpcEndpointId makes it vpce whatever the host.
+-- leaves out: The owner's copy of a cross-account call whose caller's copy is logged too (one call, counted once). Calls without TLS details are `unknown`.
 SELECT region, endpoint, outcome, error_code, COUNT(*) AS calls
 FROM (
     SELECT
@@ -13,16 +15,15 @@ FROM (
         CASE
             WHEN vpc_endpoint_id IS NOT NULL THEN 'vpce'
             WHEN tls_client_host = 'sts.amazonaws.com' THEN 'global'
-            WHEN tls_client_host LIKE 'sts.%.amazonaws.com%' THEN 'regional'
+            WHEN tls_client_host LIKE 'sts-fips.%' THEN 'fips'
+            WHEN tls_client_host LIKE 'sts.%.api.aws' THEN 'dualstack'
+            WHEN tls_client_host LIKE 'sts.%.amazonaws.com' OR tls_client_host LIKE 'sts.%.amazonaws.com.cn' THEN 'regional'
             ELSE 'unknown'
         END AS endpoint,
-        CASE
-            WHEN error_code IS NULL THEN 'success'
-            WHEN error_code IN ('Throttling', 'ThrottlingException', 'RequestLimitExceeded') THEN 'throttled'
-            ELSE 'error'
-        END AS outcome,
+        outcome(error_code) AS outcome,
         error_code
     FROM cloudtrail
     WHERE event_source = 'sts.amazonaws.com'
+      AND counted_copy(event_copy, identity_account_id) <> 'duplicate'
 ) AS sts
 GROUP BY region, endpoint, outcome, error_code

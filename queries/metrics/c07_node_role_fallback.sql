@@ -1,18 +1,22 @@
 -- metric: trailflow.node_role.workload_calls
 -- instrument: counter
 -- unit: {call}
--- description: Application API calls (SQS, DynamoDB, Secrets Manager, KMS, SSM parameters, S3 objects) made with a node instance role from an instance session (i-...): a pod falling back to the node's credentials. Node roles are the `node` patterns of the role_patterns lookup.
+-- description: Application API calls (SQS, DynamoDB, Secrets Manager, KMS, SSM parameters, S3 objects) made with a node instance role from an instance session (i-...): a pod falling back to the node's credentials. Node roles are the `node` role patterns.
 -- table: cloudtrail
 -- value: calls
 -- labels: node_role_arn, event_source, event_name
+-- fold: node_role_arn
 -- serves: C7 · "Creds silently too powerful: workload uses node IAM role fallback"
+-- variants: Calls whose userIdentity is an assumed-role session of a node role named after an EC2 instance (i-...). S3 object, SQS and DynamoDB item calls are data events: they reach CloudTrail only when the trail logs data events for them.
+-- leaves out: Calls a service made on the node's behalf (userIdentity.invokedBy set: an S3 replication, a KMS call by EBS), which no pod made; the node's own calls to EC2, ECR and EKS, which nodes need.
 SELECT session_issuer_arn AS node_role_arn, event_source, event_name, COUNT(*) AS calls
-FROM cloudtrail AS c
-WHERE split_part(c.identity_arn, '/', 3) LIKE 'i-%'
-  AND EXISTS (SELECT 1 FROM role_patterns AS p WHERE p.kind = 'node' AND c.session_issuer_arn LIKE p.pattern)
+FROM cloudtrail
+WHERE split_part(identity_arn, '/', 3) LIKE 'i-%'
+  AND invoked_by IS NULL
+  AND role_is('node', session_issuer_arn)
   AND (
-        c.event_source IN ('sqs.amazonaws.com', 'dynamodb.amazonaws.com', 'secretsmanager.amazonaws.com', 'kms.amazonaws.com')
-     OR (c.event_source = 'ssm.amazonaws.com' AND c.event_name LIKE 'GetParameter%')
-     OR (c.event_source = 's3.amazonaws.com' AND c.event_name IN ('GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject', 'HeadObject'))
+        event_source IN ('sqs.amazonaws.com', 'dynamodb.amazonaws.com', 'secretsmanager.amazonaws.com', 'kms.amazonaws.com')
+     OR (event_source = 'ssm.amazonaws.com' AND event_name LIKE 'GetParameter%')
+     OR (event_source = 's3.amazonaws.com' AND event_name IN ('GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject', 'HeadObject'))
   )
 GROUP BY session_issuer_arn, event_source, event_name

@@ -6,20 +6,17 @@
 -- value: calls
 -- labels: caller_role, event_name, outcome, error_code
 -- serves: C10 · "Ingress controller reconcile queue depth alerting before AWS API storm"; "Insufficient ec2:* permissions surface as Ingress Events only"
+-- variants: elasticloadbalancing.amazonaws.com and ec2.amazonaws.com events whose session issuer matches `lookups.lb_controller_role_patterns`; EC2's Client.RequestLimitExceeded and Client.UnauthorizedOperation are throttled and access_denied.
+-- leaves out: Calls by other roles, and the controller's calls to other services (WAF, Shield, ACM).
 SELECT caller_role, event_name, outcome, error_code, COUNT(*) AS calls
 FROM (
     SELECT
-        c.session_issuer_arn AS caller_role,
-        c.event_name,
-        CASE
-            WHEN c.error_code IS NULL THEN 'success'
-            WHEN c.error_code IN ('Throttling', 'ThrottlingException', 'RequestLimitExceeded') THEN 'throttled'
-            WHEN c.error_code IN ('AccessDenied', 'AccessDeniedException') OR c.error_code LIKE '%UnauthorizedOperation' THEN 'access_denied'
-            ELSE 'error'
-        END AS outcome,
-        c.error_code
-    FROM cloudtrail AS c
-    WHERE c.event_source IN ('elasticloadbalancing.amazonaws.com', 'ec2.amazonaws.com')
-      AND EXISTS (SELECT 1 FROM role_patterns AS p WHERE p.kind = 'lb_controller' AND c.session_issuer_arn LIKE p.pattern)
+        session_issuer_arn AS caller_role,
+        event_name,
+        outcome(error_code) AS outcome,
+        error_code
+    FROM cloudtrail
+    WHERE event_source IN ('elasticloadbalancing.amazonaws.com', 'ec2.amazonaws.com')
+      AND role_is('lb_controller', session_issuer_arn)
 ) AS calls
 GROUP BY caller_role, event_name, outcome, error_code

@@ -6,6 +6,8 @@
 -- value: events
 -- labels: account, region, insight_type, state, event_source, event_name
 -- serves: C12 · "CloudTrail anomaly detection"
+-- variants: CloudTrail Insights events (eventCategory Insight) from CloudTrail-Insight/ objects or among ordinary events, Start and End alike.
+-- leaves out: Insights of an organization trail are recorded per member account; nothing is deduplicated across accounts because each account's insight is its own.
 SELECT
     recipient_account_id AS account,
     aws_region AS region,

@@ -6,6 +6,8 @@
 -- value: seconds
 -- labels: kind
 -- serves: pipeline · end-to-end freshness
+-- variants: Every CloudTrail event with an eventTime.
+-- leaves out: Events without an eventTime.
 SELECT 'cloudtrail' AS kind, date_part('epoch', now()) - date_part('epoch', event_time) AS seconds
 FROM cloudtrail
 WHERE event_time IS NOT NULL

@@ -6,4 +6,6 @@
 -- value: records
 -- labels: kind
 -- serves: pipeline · records processed by log kind
+-- variants: Every decoded CloudTrail event.
+-- leaves out: Records that failed to decode (trailflow.pipeline.record_errors), digests and Insights events.
 SELECT 'cloudtrail' AS kind, COUNT(*) AS records FROM cloudtrail

@@ -6,6 +6,8 @@
 -- value: seconds
 -- labels: kind
 -- serves: pipeline · end-to-end freshness
+-- variants: Every flow record with an end time, NODATA and SKIPDATA included.
+-- leaves out: Records without an end time.
 SELECT 'flowlog' AS kind, date_part('epoch', now()) - date_part('epoch', "end") AS seconds
 FROM flowlog
 WHERE "end" IS NOT NULL

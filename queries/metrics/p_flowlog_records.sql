@@ -6,4 +6,6 @@
 -- value: records
 -- labels: kind
 -- serves: pipeline · records processed by log kind
+-- variants: Every decoded flow record, NODATA and SKIPDATA included.
+-- leaves out: Lines that failed to decode (trailflow.pipeline.record_errors) and header lines.
 SELECT 'flowlog' AS kind, COUNT(*) AS records FROM flowlog

@@ -381,7 +381,7 @@ impl Catalog {
                 m.serves,
                 used_by(&super::prometheus::series_names(m), uses)
             ));
-            let docs: [(&str, fn(&MetricQuery) -> &str); 2] = [
+            let docs: [(&str, DocField); 2] = [
                 ("Reads these variants", |q| &q.variants),
                 ("Leaves out", |q| &q.leaves_out),
             ];
@@ -401,6 +401,9 @@ impl Catalog {
         out
     }
 }
+
+/// A documentation field of a query header, for `docs/metrics.md`.
+type DocField = fn(&MetricQuery) -> &str;
 
 /// The dashboard panels and alerts reading any of `names`, as Markdown links (variables left out).
 fn used_by(names: &[String], uses: &BTreeMap<String, Vec<String>>) -> String {

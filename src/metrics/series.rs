@@ -13,7 +13,8 @@
 //! a further half. Only when even those are full (a metric whose kept labels
 //! alone are unbounded) does a point go to the one overflow series of its
 //! metric, exported with `otel.metric.overflow="true"`. Every fold is counted
-//! by metric and by the labels folded.
+//! by metric and by the labels folded. The daemon's own metrics, whose labels the
+//! code bounds, are not limited.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -64,6 +65,9 @@ struct Guard {
     names: Vec<String>,
     /// Points folded, per fold depth; the last entry counts points sent to the overflow series.
     folded: Vec<u64>,
+    /// A daemon metric (`table: daemon`): its labels are bounded by the code, not the logs,
+    /// and it is never limited (the overflow counter itself must not overflow).
+    unlimited: bool,
 }
 
 /// All series, with the cardinality guard.
@@ -99,6 +103,7 @@ impl Guard {
             folded: vec![0; fold.len() + 1],
             fold,
             names,
+            unlimited: metric.table.is_none(),
         }
     }
 
@@ -107,7 +112,7 @@ impl Guard {
         if self.known.contains(&labels) {
             return Some(labels);
         }
-        if self.known.len() < limit {
+        if self.unlimited || self.known.len() < limit {
             self.known.insert(labels.clone());
             return Some(labels);
         }
@@ -223,12 +228,15 @@ impl SeriesSet {
         out
     }
 
-    /// The `label` values `trailflow.series.overflow` can take for `metric`: each fold depth,
-    /// then [`WHOLE_SET`].
+    /// The `label` values under which `trailflow.series.overflow` reports folds of `metric`:
+    /// its fold depths, or [`WHOLE_SET`] when it has no foldable label.
     pub fn fold_names(metric: &MetricQuery) -> Vec<String> {
-        let mut names = Guard::new(metric).names;
-        names.push(WHOLE_SET.to_string());
-        names
+        let names = Guard::new(metric).names;
+        if names.is_empty() {
+            vec![WHOLE_SET.to_string()]
+        } else {
+            names
+        }
     }
 
     /// Every series, ordered by metric name and label values.
@@ -443,8 +451,12 @@ mod tests {
             10.0
         );
         assert_eq!(
-            SeriesSet::fold_names(&folding_catalog().metrics()[1]),
-            vec!["key_arn", "key_arn,account", "*"]
+            SeriesSet::fold_names(folding_catalog().metrics()[1]),
+            vec!["key_arn", "key_arn,account"]
+        );
+        assert_eq!(
+            SeriesSet::fold_names(folding_catalog().metrics()[0]),
+            vec!["*"]
         );
     }
 }

@@ -30,7 +30,7 @@ impl Completeness {
     /// A check judging digests `grace_secs` after their end; files are noted in `ledger` for `ttl`.
     pub fn new(grace_secs: u64, ledger: Arc<dyn Ledger>, ttl: Duration) -> Self {
         Self {
-            check: DigestCheck::new(grace_secs),
+            check: DigestCheck::new(grace_secs, grace_secs),
             ledger,
             ttl,
             next_lookup: Instant::now(),
@@ -45,16 +45,24 @@ impl Completeness {
             .map(|(_, b)| b.clone())
             .collect();
         if !digests.is_empty() {
-            self.check.note_digests(&digests);
+            self.check.note_digests(&digests, unix_now());
         }
     }
 
-    /// Notes objects whose records were exported and committed.
-    pub async fn counted(&mut self, names: &[String]) {
+    /// Notes objects whose records are in the export being made: a digest judged in the same
+    /// export must not report them.
+    pub fn exporting(&mut self, names: &[String]) {
         let now = unix_now();
-        let mut files = Vec::new();
         for name in names {
             self.check.note_counted(name, now);
+        }
+    }
+
+    /// Notes objects whose records were exported and committed, here and in the ledger.
+    pub async fn counted(&mut self, names: &[String]) {
+        self.exporting(names);
+        let mut files = Vec::new();
+        for name in names {
             let key = file_key(name);
             if is_log_file(key) {
                 files.push(key.to_string());

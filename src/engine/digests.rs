@@ -1,9 +1,12 @@
 //! Completeness from CloudTrail digest files ("log file integrity validation"): every hour a
 //! digest lists the log files CloudTrail delivered for an account and region. Once a digest is
 //! older than a grace period (late deliveries), each file it vouches for should have been
-//! counted; the ones that were not are missing evidence. This module keeps the digests and the
-//! log files seen; the daemon asks the shared ledger about files another replica counted
-//! ([`DigestCheck::unresolved`], [`DigestCheck::resolve`]). Signatures are not verified.
+//! counted; the ones that were not are missing evidence. In the daemon a digest must also have
+//! been known for the grace period: during a backfill, or after a restart, digests and the
+//! files they list arrive together in any order, and a file may still wait in the queue. This
+//! module keeps the digests and the log files seen; the daemon asks the shared ledger about files
+//! another replica counted ([`DigestCheck::unresolved`], [`DigestCheck::resolve`]). Signatures
+//! are not verified.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -43,6 +46,8 @@ struct Digest {
     region: String,
     /// Unix seconds when the digest is old enough to judge (`digestEndTime` + grace).
     due: i64,
+    /// Unix seconds when it was taken in.
+    noted: i64,
     /// Unix seconds when it was judged (a backfill judges old digests long after `due`).
     judged: i64,
     missing: Vec<String>,
@@ -52,6 +57,8 @@ struct Digest {
 #[derive(Debug, Clone)]
 pub struct DigestCheck {
     grace_secs: i64,
+    /// How long a digest must have been known before it is judged.
+    settle_secs: i64,
     /// Log-file keys counted, with the Unix second they were noted (for expiry).
     seen: HashMap<String, i64>,
     /// Digest objects already taken in (a digest delivered twice is one digest).
@@ -61,10 +68,14 @@ pub struct DigestCheck {
 }
 
 impl DigestCheck {
-    /// A check that judges digests `grace_secs` after their end.
-    pub fn new(grace_secs: u64) -> Self {
+    /// A check that judges digests `grace_secs` after their end, once they have been known for
+    /// `settle_secs` (the grace again in the daemon; 0 when every object was seen before the
+    /// judgement, as in `replay`).
+    pub fn new(grace_secs: u64, settle_secs: u64) -> Self {
+        let secs = |s: u64| i64::try_from(s).unwrap_or(i64::MAX / 4);
         Self {
-            grace_secs: i64::try_from(grace_secs).unwrap_or(i64::MAX / 4),
+            grace_secs: secs(grace_secs),
+            settle_secs: secs(settle_secs),
             seen: HashMap::new(),
             digests: HashSet::new(),
             pending: Vec::new(),
@@ -80,8 +91,8 @@ impl DigestCheck {
         }
     }
 
-    /// Takes in the rows of `cloudtrail_digest` batches (one row per file vouched for).
-    pub fn note_digests(&mut self, batches: &[RecordBatch]) {
+    /// Takes in the rows of `cloudtrail_digest` batches (one row per file vouched for), at `now`.
+    pub fn note_digests(&mut self, batches: &[RecordBatch], now: i64) {
         let mut found: BTreeMap<String, Digest> = BTreeMap::new();
         for batch in batches {
             let text = |name: &str| {
@@ -123,6 +134,7 @@ impl DigestCheck {
                         .value(row)
                         .div_euclid(1_000_000)
                         .saturating_add(self.grace_secs),
+                    noted: now,
                     judged: 0,
                     missing: Vec::new(),
                 });
@@ -144,8 +156,11 @@ impl DigestCheck {
     /// arrive late), and forgets digests and files past their time. Returns how many digests
     /// were judged for the first time.
     pub fn advance(&mut self, now: i64) -> usize {
-        let (due, waiting): (Vec<Digest>, Vec<Digest>) =
-            self.pending.drain(..).partition(|d| d.due <= now);
+        let settle = self.settle_secs;
+        let (due, waiting): (Vec<Digest>, Vec<Digest>) = self
+            .pending
+            .drain(..)
+            .partition(|d| d.due <= now && d.noted.saturating_add(settle) <= now);
         self.pending = waiting;
         let newly = due.len();
         self.judged
@@ -181,9 +196,13 @@ impl DigestCheck {
     }
 
     /// Missing files per (account, region) over the judged digests; every (account, region)
-    /// with a judged digest is present, with 0 when nothing is missing.
+    /// with a known digest is present, with 0 when nothing is missing (or not yet judged).
     pub fn missing(&self) -> BTreeMap<(String, String), u64> {
         let mut out: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for d in &self.pending {
+            out.entry((d.account.clone(), d.region.clone()))
+                .or_default();
+        }
         for d in &self.judged {
             *out.entry((d.account.clone(), d.region.clone()))
                 .or_default() += d.missing.len() as u64;
@@ -228,16 +247,13 @@ mod tests {
 
     #[test]
     fn files_vouched_for_but_not_counted_are_missing_once_the_digest_is_due() {
-        let mut check = DigestCheck::new(7200);
+        let mut check = DigestCheck::new(7200, 0);
         check.note_counted(&format!("s3://bucket/{LOG}"), END);
-        check.note_digests(&digest(&[LOG, LOG2]));
+        check.note_digests(&digest(&[LOG, LOG2]), END);
         check.advance(END + 7199);
-        assert!(
-            check.missing().is_empty(),
-            "not due within the grace period"
-        );
-        check.advance(END + 7200);
         let key = ("111122223333".to_string(), "us-east-2".to_string());
+        assert_eq!(check.missing()[&key], 0, "not due within the grace period");
+        check.advance(END + 7200);
         assert_eq!(check.missing()[&key], 1);
         assert_eq!(check.unresolved(), vec![LOG2.to_string()]);
         // Another replica counted it (the ledger says so), or it arrives late here.
@@ -245,18 +261,22 @@ mod tests {
         assert_eq!(check.missing()[&key], 0);
         check.advance(END + 7200 + REPORT_SECS);
         assert!(check.missing().is_empty(), "reported for a day");
-        // An old digest (a backfill) is judged when it arrives, and reported for a day from then.
-        let mut late = DigestCheck::new(7200);
-        late.note_digests(&digest(&[LOG]));
-        late.advance(END + 30 * 86_400);
+        // An old digest of a backfill, read at `now`: its files may still wait in the queue, so
+        // it is judged a grace period after it arrived, and reported for a day from then.
+        let now = END + 30 * 86_400;
+        let mut late = DigestCheck::new(7200, 7200);
+        late.note_digests(&digest(&[LOG]), now);
+        late.advance(now + 60);
+        assert_eq!(late.missing()[&key], 0, "known for a minute: not judged");
+        late.advance(now + 7200);
         assert_eq!(late.missing()[&key], 1);
     }
 
     #[test]
     fn a_late_file_clears_and_a_redelivered_digest_counts_once() {
-        let mut check = DigestCheck::new(60);
-        check.note_digests(&digest(&[LOG]));
-        check.note_digests(&digest(&[LOG]));
+        let mut check = DigestCheck::new(60, 0);
+        check.note_digests(&digest(&[LOG]), END);
+        check.note_digests(&digest(&[LOG]), END);
         check.advance(END + 60);
         let key = ("111122223333".to_string(), "us-east-2".to_string());
         assert_eq!(check.missing()[&key], 1);

@@ -63,7 +63,7 @@ impl Pipeline {
             series,
             options,
             stats: PipelineStats::default(),
-            digests: DigestCheck::new(config.engine.digest_grace_secs),
+            digests: DigestCheck::new(config.engine.digest_grace_secs, 0),
         })
     }
 
@@ -87,7 +87,7 @@ impl Pipeline {
             .filter(|(k, _)| *k == LogKind::CloudTrailDigest)
             .map(|(_, b)| b.clone())
             .collect();
-        self.digests.note_digests(&digests);
+        self.digests.note_digests(&digests, unix_now());
         if let Some(window) = self
             .windower
             .push(name.to_string(), batches, Instant::now())

@@ -253,6 +253,8 @@ impl Coordinator {
             }
             Outcome::Duplicate => {
                 m.inc("trailflow.pipeline.objects", &["duplicate"]);
+                // Counted before, by this process or another: not missing from any digest.
+                self.completeness.exporting(std::slice::from_ref(&object));
                 tracing::debug!(object, message_id, "counted before; skipped");
                 self.stats.duplicates += 1;
                 self.tracker.set(handle, ObjState::Duplicate, None);
@@ -415,6 +417,13 @@ impl Coordinator {
     pub async fn export(&mut self) {
         self.retry_at = None;
         self.export_at = None;
+        let exporting: Vec<String> = self
+            .pending
+            .iter()
+            .flat_map(|p| p.window.objects())
+            .filter_map(|h| Some(self.tracker.get(h.0)?.delivery.objects.get(h.1)?.name()))
+            .collect();
+        self.completeness.exporting(&exporting);
         self.completeness.report(&self.p.metrics).await;
         self.self_points.extend(self.p.metrics.take());
         let mut snapshot = self.p.series.clone();

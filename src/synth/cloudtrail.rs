@@ -36,6 +36,14 @@ pub enum Caller {
         /// User name.
         name: String,
     },
+    /// Another account, as the resource owner's copy of a cross-account call shows its caller
+    /// (`AWSAccount`: the account and principal id, no ARN).
+    Account {
+        /// The caller's account.
+        account: String,
+        /// The caller's principal id (`AROA...:session` for a role session).
+        principal: String,
+    },
     /// An AWS service.
     Service(String),
 }
@@ -53,7 +61,9 @@ impl Caller {
 
     fn account(&self) -> Option<&str> {
         match self {
-            Caller::AssumedRole { account, .. } | Caller::IamUser { account, .. } => Some(account),
+            Caller::AssumedRole { account, .. }
+            | Caller::IamUser { account, .. }
+            | Caller::Account { account, .. } => Some(account),
             _ => None,
         }
     }
@@ -108,6 +118,11 @@ impl Caller {
                 "accountId": account.as_str(),
                 "accessKeyId": format!("AKIA{}", rng.upper_hex(16)),
                 "userName": name.as_str()
+            }),
+            Caller::Account { account, principal } => json!({
+                "type": "AWSAccount",
+                "principalId": principal.as_str(),
+                "accountId": account.as_str()
             }),
             Caller::Service(service) => {
                 json!({ "type": "AWSService", "invokedBy": service.as_str() })
@@ -218,6 +233,32 @@ impl Event {
         {
             tls.insert("clientProvidedHostHeader".into(), Value::from(host));
         }
+        self
+    }
+
+    /// Sets `sharedEventID`: the call was logged in two accounts (cross-account).
+    pub fn shared(mut self, id: &str) -> Event {
+        self.set("sharedEventID", Value::from(id));
+        self
+    }
+
+    /// Sets `userIdentity.invokedBy`: a service made the call on the caller's behalf.
+    pub fn invoked_by(mut self, service: &str) -> Event {
+        if let Some(identity) = self
+            .value
+            .get_mut("userIdentity")
+            .and_then(|u| u.as_object_mut())
+        {
+            identity.insert("invokedBy".into(), Value::from(service));
+        }
+        self.set("sourceIPAddress", Value::from(service));
+        self
+    }
+
+    /// Makes the event a console sign-in event (`AwsConsoleSignIn`, no TLS details of an API).
+    pub fn console(mut self) -> Event {
+        self.set("eventType", Value::from("AwsConsoleSignIn"));
+        self.set("readOnly", Value::from(false));
         self
     }
 

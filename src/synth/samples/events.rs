@@ -9,7 +9,7 @@ use super::{
 use crate::synth::Rng;
 use crate::synth::cloudtrail::{Caller, Event, credentials};
 
-fn role_arn(name: &str) -> String {
+pub(super) fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
 }
 
@@ -26,12 +26,12 @@ pub(super) struct Scenario {
 }
 
 impl Scenario {
-    fn creds(&mut self) -> Value {
+    pub(super) fn creds(&mut self) -> Value {
         let token = self.rng.hex(200);
         credentials(&mut self.rng, &token)
     }
 
-    fn ev(&mut self, t: i64, source: &str, name: &str, caller: &Caller) -> Event {
+    pub(super) fn ev(&mut self, t: i64, source: &str, name: &str, caller: &Caller) -> Event {
         Event::new(&mut self.rng, T0 + t, source, name, caller, REGION, ACCOUNT)
     }
 
@@ -192,8 +192,14 @@ impl Scenario {
         let mut events = Vec::new();
         let key =
             format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-        let partner = Caller::role(PARTNER, "analytics-reader", "spark-driver-7");
+        // The key owner's copies of a partner's decrypts: the partner's account is not logged
+        // here, so these are the only copies (sharedEventID set, the caller only an account).
+        let partner = Caller::Account {
+            account: PARTNER.into(),
+            principal: "AROAPARTNERREADER0001:spark-driver-7".into(),
+        };
         for i in 0..5 {
+            let shared = self.rng.uuid();
             let e = Event::new(
                 &mut self.rng,
                 T0 + 600 + i,
@@ -206,7 +212,8 @@ impl Scenario {
             .request(json!({ "encryptionAlgorithm": "SYMMETRIC_DEFAULT" }))
             .resources(
                 json!([{ "accountId": ACCOUNT, "type": "AWS::KMS::Key", "ARN": key.as_str() }]),
-            );
+            )
+            .shared(&shared);
             events.push(
                 if i < 3 {
                     e.error("ThrottlingException", "Rate exceeded")
@@ -440,7 +447,7 @@ impl Scenario {
         events.push(
             self.ev(1505, "ec2.amazonaws.com", "CreateSecurityGroup", &lbc)
                 .request(json!({ "groupName": "k8s-traffic-prodeks", "vpcId": "vpc-0a1b2c3d4e5f67890" }))
-                .error("Client.UnauthorizedOperation", "You are not authorized to perform this operation. User: arn:aws:sts::111122223333:assumed-role/aws-load-balancer-controller/1795773600111111111 is not authorized to perform: ec2:CreateSecurityGroup because no identity-based policy allows the ec2:CreateSecurityGroup action")
+                .error("Client.UnauthorizedOperation", "You are not authorized to perform this operation. Encoded authorization failure message: 4K0lQd9T2zXv8mC1eRpYhGfS7nWbJ3uA5kLqE6oIt0xNcVzB")
                 .build(),
         );
 

@@ -157,6 +157,41 @@ pub(super) fn flows_custom() -> Vec<Flow> {
             "ACCEPT",
         )));
     }
+    // A reject toward S3's API (a service API, unlike AMAZON above), a NodePort probed from the
+    // internet, node-to-node HTTPS (no control-plane path), a webhook the control plane cannot
+    // reach on 9443.
+    flows.push(Flow {
+        pkt_dst_aws_service: Some("S3"),
+        ..node(flow(640, "10.0.1.25", "52.218.40.10", 49000, 443, "REJECT"))
+    });
+    flows.push(Flow {
+        flow_direction: Some("ingress"),
+        ..node(flow(
+            641,
+            "198.51.100.66",
+            "10.0.1.25",
+            49001,
+            31080,
+            "REJECT",
+        ))
+    });
+    flows.push(Flow {
+        flow_direction: Some("ingress"),
+        ..node(flow(642, "10.0.2.40", "10.0.1.25", 49002, 443, "REJECT"))
+    });
+    for i in 0..2 {
+        flows.push(Flow {
+            flow_direction: Some("ingress"),
+            ..node(flow(
+                643 + i,
+                "10.0.100.5",
+                "10.0.1.25",
+                49100 + i as u16,
+                9443,
+                "REJECT",
+            ))
+        });
+    }
     flows.push(Flow {
         version: 8,
         ..no_data(660, "eni-0f5f5f5f5f5f5f5f5", "NODATA")

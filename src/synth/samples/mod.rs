@@ -5,6 +5,9 @@
 
 mod events;
 mod flows;
+mod platform;
+
+pub use platform::SHARED_SERVICES;
 
 use simd_json::OwnedValue as Value;
 use simd_json::json;
@@ -75,7 +78,7 @@ fn digest(files: &[&SampleObject]) -> Value {
         "digestS3Object": cloudtrail_key("CloudTrail-Digest", T0 + 3600, "prod-trail"),
         "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff",
         "digestSignatureAlgorithm": "SHA256withRSA",
-        "newestEventTime": super::iso_time(T0 + 1830),
+        "newestEventTime": super::iso_time(T0 + 1913),
         "oldestEventTime": super::iso_time(T0),
         "previousDigestS3Bucket": "org-cloudtrail-logs",
         "previousDigestS3Object": cloudtrail_key("CloudTrail-Digest", T0, "prod-trail"),
@@ -95,6 +98,7 @@ pub fn objects() -> Vec<SampleObject> {
     let identity = ct(T0, "Irsa0Sts1Mfa2Calls", s.identity_file());
     let denies = ct(T0 + 600, "Deny0Kms1Node2Role", s.denies_file());
     let controllers = ct(T0 + 1200, "Ecr0Dns1Lbc2Audit", s.controllers_file());
+    let platform = ct(T0 + 1800, "Org0Pod1Switch2Sg", s.platform_file());
     let insight = SampleObject {
         key: cloudtrail_key("CloudTrail-Insight", T0 + 1800, "Insight0Sts1Rate2"),
         bytes: gzip(&log_file(s.insights())),
@@ -102,7 +106,7 @@ pub fn objects() -> Vec<SampleObject> {
     let digest = SampleObject {
         key: cloudtrail_key("CloudTrail-Digest", T0 + 3600, "prod-trail"),
         bytes: gzip(
-            digest(&[&identity, &denies, &controllers])
+            digest(&[&identity, &denies, &controllers, &platform])
                 .encode()
                 .as_bytes(),
         ),
@@ -125,6 +129,7 @@ pub fn objects() -> Vec<SampleObject> {
         identity,
         denies,
         controllers,
+        platform,
         insight,
         digest,
         flows_a,

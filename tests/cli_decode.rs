@@ -28,14 +28,14 @@ fn ndjson_over_samples_uses_schema_names() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 82 + 2 + 3 + 24);
+    assert_eq!(rows.len(), 101 + 2 + 4 + 29);
     assert!(
         rows.iter()
             .any(|r| r["event_name"] == "AssumeRoleWithWebIdentity")
     );
     assert!(rows.iter().any(|r| r["log_status"] == "NODATA"));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("decoded 7 objects"), "{stderr}");
+    assert!(stderr.contains("decoded 8 objects"), "{stderr}");
     assert!(!stdout.contains(trailflow::synth::samples::PLANTED_SESSION_TOKEN));
 }
 
@@ -71,7 +71,7 @@ fn table_and_parquet_outputs() {
         .build()
         .unwrap();
     let n: usize = reader.map(|b| b.unwrap().num_rows()).sum();
-    assert_eq!(n, 24);
+    assert_eq!(n, 29);
     assert!(dir.path().join("cloudtrail.parquet").exists());
     let parquet_text = std::fs::read(dir.path().join("cloudtrail.parquet")).unwrap();
     let token = trailflow::synth::samples::PLANTED_SESSION_TOKEN.as_bytes();

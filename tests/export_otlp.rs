@@ -121,16 +121,10 @@ async fn otlp_grpc_receives_every_catalog_metric_from_the_sqs_daemon() {
     assert_eq!(attr(resource, "k8s.cluster.name"), Some("test-cluster"));
     let (_, temporalities) = counter_sum(&last, "trailflow.records");
     assert_eq!(temporalities, BTreeSet::from([2]), "cumulative by default");
-    // Past the series limit, label sets arrive as one overflow series and are counted.
-    assert!(
-        counter_with(
-            &last,
-            "trailflow.flow.rejected",
-            "otel.metric.overflow",
-            "true"
-        ) > 0.0
-    );
-    assert!(counter_sum(&last, "trailflow.series.overflow").0 > 0.0);
+    // Past the series limit, interfaces fold to `other` (directions and ports keep their
+    // values), and the fold is counted.
+    assert!(counter_with(&last, "trailflow.flow.rejected", "interface_id", "other") > 0.0);
+    assert!(counter_with(&last, "trailflow.series.overflow", "label", "interface_id") > 0.0);
 }
 
 /// An OTLP/HTTP endpoint that answers 503 to the first `failures` requests, takes 3 s over the

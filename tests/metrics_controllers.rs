@@ -151,7 +151,7 @@ async fn c7_to_c11_node_roles_and_controllers() {
             ),
             (
                 &format!(
-                    "hosted_zone_id=Z1,caller_role={},outcome=throttled,error_code=PriorRequestNotComplete",
+                    "hosted_zone_id=Z1,caller_role={},outcome=backlog,error_code=PriorRequestNotComplete",
                     role("external-dns")
                 ),
                 1.0
@@ -180,7 +180,7 @@ async fn c7_to_c11_node_roles_and_controllers() {
         points(&set, "trailflow.autoscaling.actions"),
         expect(&[(
             &format!(
-                "asg_name=workers,caller_role={},event_name=TerminateInstanceInAutoScalingGroup,outcome=failure,error_code=AccessDenied",
+                "asg_name=workers,caller_role={},controller=cluster_autoscaler,event_name=TerminateInstanceInAutoScalingGroup,outcome=access_denied,error_code=AccessDenied",
                 role("cluster-autoscaler")
             ),
             1.0
@@ -262,7 +262,9 @@ async fn c12_c13_c14_audit_risky_changes_and_break_glass() {
         points(&set, "trailflow.cloudtrail.trail_changes"),
         expect(&[
             (
-                &format!("account={ACCT},region=eu-west-1,event_name=DeleteTrail,outcome=failure"),
+                &format!(
+                    "account={ACCT},region=eu-west-1,event_name=DeleteTrail,outcome=access_denied"
+                ),
                 1.0
             ),
             (
@@ -280,23 +282,25 @@ async fn c12_c13_c14_audit_risky_changes_and_break_glass() {
         expect(&[
             (
                 &format!(
-                    "account={ACCT},event_name=AuthorizeSecurityGroupIngress,target=sg-1,outcome=success"
-                ),
-                1.0
-            ),
-            (
-                &format!("account={ACCT},event_name=CreateAccessEntry,target=prod,outcome=success"),
-                1.0
-            ),
-            (
-                &format!(
-                    "account={ACCT},event_name=DeleteOpenIDConnectProvider,target=oidc.eks.eu-west-1.amazonaws.com/id/ABC,outcome=success"
+                    "account={ACCT},event_name=AuthorizeSecurityGroupIngress,target=sg-1,direction=ingress,managed=none,outcome=success"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "account={ACCT},event_name=UpdateAssumeRolePolicy,target=app,outcome=success"
+                    "account={ACCT},event_name=CreateAccessEntry,target=prod,managed=none,outcome=success"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "account={ACCT},event_name=DeleteOpenIDConnectProvider,target=oidc.eks.eu-west-1.amazonaws.com/id/ABC,managed=none,outcome=success"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "account={ACCT},event_name=UpdateAssumeRolePolicy,target=app,managed=none,outcome=success"
                 ),
                 1.0
             ),

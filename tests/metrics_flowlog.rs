@@ -13,45 +13,64 @@ async fn f1_to_f4_flow_logs() {
         8 1 eni-1 vpc-1 subnet-a euw1-az1 10.0.1.25 52.94.1.1 50003 443 6 1 40 1795773600 1795773660 REJECT OK egress AMAZON -\n\
         8 1 eni-1 vpc-1 subnet-a euw1-az1 198.51.100.7 10.0.1.25 40000 55555 6 1 40 1795773600 1795773660 REJECT OK ingress - BPA\n\
         8 1 eni-1 vpc-1 subnet-a euw1-az1 10.0.1.25 10.0.2.40 40000 8080 6 1 40 1795773600 1795773660 ACCEPT OK egress - -\n\
-        8 1 eni-2 - - - - - - - - - - 1795773600 1795773660 - NODATA - - -\n";
+        8 1 eni-1 vpc-1 subnet-a euw1-az1 10.0.1.25 52.218.1.9 50004 443 6 1 40 1795773600 1795773660 REJECT OK egress S3 -\n\
+        8 1 eni-1 vpc-1 subnet-a euw1-az1 10.0.2.40 10.0.1.25 50005 443 6 1 40 1795773600 1795773660 REJECT OK ingress - -\n\
+        8 1 eni-1 vpc-1 subnet-a euw1-az1 203.0.113.9 10.0.1.25 50006 31080 6 1 40 1795773600 1795773660 REJECT OK ingress - -\n\
+        8 1 eni-2 - - - - - - - - - - 1795773600 1795773660 - NODATA - - -\n\
+        8 1 eni-3 - - - - - - - - - - 1795773600 1795773660 - SKIPDATA - - -\n";
     let set = evaluate(Vec::new(), flows).await;
     assert_eq!(
         points(&set, "trailflow.flow.rejected"),
         expect(&[
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=egress,dstport=443,protocol=6",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=egress,port=443,protocol=6",
+                3.0
+            ),
+            (
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=10250,protocol=6",
                 2.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,dstport=10250,protocol=6",
-                2.0
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=443,protocol=6",
+                1.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,dstport=ephemeral,protocol=6,reject_reason=BPA",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=nodeport,protocol=6",
+                1.0
+            ),
+            (
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=other,protocol=6,reject_reason=BPA",
                 1.0
             ),
         ])
     );
+    // The control plane lives in 10.0.100.0/24 (deploy/example.toml): the node-to-node 443
+    // reject and the rejects toward endpoints are not control-plane paths.
     assert_eq!(
         points(&set, "trailflow.flow.control_plane_rejected"),
-        expect(&[
-            ("subnet=nodes-eu-west-1a,port=10250,direction=to_node", 2.0),
-            ("subnet=nodes-eu-west-1a,port=443,direction=from_node", 2.0)
-        ])
+        expect(&[(
+            "subnet=nodes-eu-west-1a,port=10250,direction=control_plane_to_node",
+            2.0
+        )])
     );
+    // AMAZON covers any EC2-hosted address: not a service API.
     assert_eq!(
         points(&set, "trailflow.flow.aws_endpoint_rejected"),
         expect(&[
-            ("service=AMAZON,subnet_id=subnet-a", 1.0),
+            ("service=s3,subnet_id=subnet-a", 1.0),
             ("service=sts,subnet_id=subnet-a", 1.0)
         ])
     );
     assert_eq!(
-        points(&set, "trailflow.flow.gap_records"),
-        expect(&[("interface_id=eni-2,status=NODATA", 1.0)])
+        points(&set, "trailflow.flow.idle_records"),
+        expect(&[("interface_id=eni-2", 1.0)])
+    );
+    assert_eq!(
+        points(&set, "trailflow.flow.skipped_records"),
+        expect(&[("interface_id=eni-3", 1.0)])
     );
     assert_eq!(
         points(&set, "trailflow.records"),
-        expect(&[("kind=flowlog", 7.0)])
+        expect(&[("kind=flowlog", 11.0)])
     );
 }

@@ -103,42 +103,42 @@ async fn c1_c2_c3_sts_and_irsa() {
         expect(&[
             (
                 &format!(
-                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=failure,error_code=AccessDenied,account={ACCT}"
+                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=access_denied,error_code=AccessDenied,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=failure,error_code=ExpiredTokenException,account={ACCT}"
+                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=error,error_code=ExpiredTokenException,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=failure,error_code=InvalidIdentityToken,account={ACCT}"
+                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=error,error_code=InvalidIdentityToken,account={ACCT},copy=same"
                 ),
                 2.0
             ),
             (
                 &format!(
-                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=failure,error_code=Throttling,account={ACCT}"
+                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=throttled,error_code=Throttling,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=success,account={ACCT}"
+                    "role_arn={app},api=AssumeRoleWithWebIdentity,outcome=success,account={ACCT},copy=same"
                 ),
                 2.0
             ),
             (
                 &format!(
-                    "role_arn={dep},api=AssumeRole,outcome=failure,error_code=AccessDenied,account={ACCT}"
+                    "role_arn={dep},api=AssumeRole,outcome=access_denied,error_code=AccessDenied,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
-                &format!("role_arn={dep},api=AssumeRole,outcome=success,account={ACCT}"),
+                &format!("role_arn={dep},api=AssumeRole,outcome=success,account={ACCT},copy=same"),
                 1.0
             ),
         ])
@@ -148,20 +148,24 @@ async fn c1_c2_c3_sts_and_irsa() {
         points(&set, "trailflow.irsa.token_rejections"),
         expect(&[
             (
-                &format!("role_arn={app},oidc_provider={provider},reason=audience_mismatch"),
+                &format!(
+                    "role_arn={app},oidc_provider={provider},cluster=ABC,reason=audience_mismatch"
+                ),
                 1.0
             ),
             (
-                &format!("role_arn={app},oidc_provider={provider},reason=expired"),
-                1.0
-            ),
-            (
-                &format!("role_arn={app},oidc_provider={provider},reason=provider_not_found"),
+                &format!("role_arn={app},oidc_provider={provider},cluster=ABC,reason=expired"),
                 1.0
             ),
             (
                 &format!(
-                    "role_arn={app},oidc_provider={provider},reason=subject_or_trust_mismatch"
+                    "role_arn={app},oidc_provider={provider},cluster=ABC,reason=provider_not_found"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={app},oidc_provider={provider},cluster=ABC,reason=subject_or_trust_mismatch"
                 ),
                 1.0
             ),
@@ -170,7 +174,9 @@ async fn c1_c2_c3_sts_and_irsa() {
     assert_eq!(
         points(&set, "trailflow.irsa.assumptions"),
         expect(&[(
-            &format!("namespace=payments,service_account=app,role_arn={app},cluster=ABC"),
+            &format!(
+                "namespace=payments,service_account=app,role_arn={app},cluster=ABC,mechanism=irsa"
+            ),
             2.0
         )])
     );
@@ -246,19 +252,19 @@ async fn c4_c5_c6_kms_denies_and_sts_endpoints() {
         expect(&[
             (
                 &format!(
-                    "key_arn={key},caller_account=444455556666,key_account={ACCT},cross_account=true,outcome=success"
+                    "key_arn={key},caller_account=444455556666,key_account={ACCT},cross_account=true,outcome=success,copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "key_arn={key},caller_account=444455556666,key_account={ACCT},cross_account=true,outcome=throttled,error_code=ThrottlingException"
+                    "key_arn={key},caller_account=444455556666,key_account={ACCT},cross_account=true,outcome=throttled,error_code=ThrottlingException,copy=same"
                 ),
                 2.0
             ),
             (
                 &format!(
-                    "key_arn={key},caller_account={ACCT},key_account={ACCT},cross_account=false,outcome=success"
+                    "key_arn={key},caller_account={ACCT},key_account={ACCT},cross_account=false,outcome=success,copy=same"
                 ),
                 1.0
             ),
@@ -270,31 +276,31 @@ async fn c4_c5_c6_kms_denies_and_sts_endpoints() {
         expect(&[
             (
                 &format!(
-                    "principal_arn={ci},event_source=ec2.amazonaws.com,event_name=RunInstances,cause=unknown,account={ACCT}"
+                    "principal_arn={ci},event_source=ec2.amazonaws.com,event_name=RunInstances,cause=unknown,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=implicit,account={ACCT}"
+                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=implicit,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=permissions_boundary,account={ACCT}"
+                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=permissions_boundary,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=service_control_policy,account={ACCT}"
+                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=service_control_policy,account={ACCT},copy=same"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=unknown,account={ACCT}"
+                    "principal_arn={ci},event_source=s3.amazonaws.com,event_name=GetObject,cause=unknown,account={ACCT},copy=same"
                 ),
                 1.0
             ),

@@ -309,17 +309,19 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
             ),
         ),
         ("AssumeRoleFailureRatioHigh", vec!["role_arn"], {
+            let once = |l: &BTreeMap<String, String>| !is(l, "copy", &["duplicate"]);
+            let failed = |l: &BTreeMap<String, String>| once(l) && !is(l, "outcome", &["success"]);
             let fail = oracle(
                 &rows,
                 "trailflow_sts_assume_role_calls_total",
                 &["role_arn"],
-                |l| is(l, "outcome", &["failure"]),
+                failed,
                 |_| true,
             );
             let total: BTreeMap<Vec<String>, f64> = {
                 let mut t = BTreeMap::new();
                 for (n, l, v) in &rows {
-                    if n == "trailflow_sts_assume_role_calls_total" {
+                    if n == "trailflow_sts_assume_role_calls_total" && once(l) {
                         *t.entry(vec![l.get("role_arn").cloned().unwrap_or_default()])
                             .or_insert(0.0) += v;
                     }
@@ -330,7 +332,7 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
                 rows.iter()
                     .filter(|(n, l, _)| {
                         n == "trailflow_sts_assume_role_calls_total"
-                            && is(l, "outcome", &["failure"])
+                            && failed(l)
                             && l.get("role_arn").cloned().unwrap_or_default() == k[0]
                     })
                     .map(|r| r.2)
@@ -349,6 +351,7 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
                 &["principal_arn", "event_name"],
                 |l| {
                     is(l, "cause", &["permissions_boundary"])
+                        && !is(l, "copy", &["duplicate"])
                         && l.get("principal_arn").is_some_and(|a| ci_role(a))
                 },
                 |v| v > 0.0,
@@ -372,7 +375,11 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
                 &rows,
                 "trailflow_kms_decrypt_calls_total",
                 &["key_arn", "caller_account"],
-                |l| is(l, "cross_account", &["true"]) && is(l, "outcome", &["throttled"]),
+                |l| {
+                    is(l, "cross_account", &["true"])
+                        && is(l, "outcome", &["throttled"])
+                        && !is(l, "copy", &["duplicate"])
+                },
                 |v| v > 0.0,
             ),
         ),
@@ -402,6 +409,17 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
             ),
         ),
         (
+            "CloudTrailFilesMissing",
+            vec!["account", "region"],
+            oracle(
+                &rows,
+                "trailflow_cloudtrail_digest_missing_files",
+                &["account", "region"],
+                |_| true,
+                |v| v > 0.0,
+            ),
+        ),
+        (
             "SecurityGroupOpenedToWorld",
             vec!["account", "event_name", "target"],
             oracle(
@@ -412,12 +430,9 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
                     is(
                         l,
                         "event_name",
-                        &[
-                            "AuthorizeSecurityGroupIngress",
-                            "AuthorizeSecurityGroupEgress",
-                            "ModifySecurityGroupRules",
-                        ],
+                        &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"],
                     ) && is(l, "outcome", &["success"])
+                        && !is(l, "managed", &["lb_controller"])
                 },
                 |v| v > 0.0,
             ),
@@ -434,7 +449,18 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
             ),
         ),
         // A spike needs an hour of history before it; a replay has none.
-        ("RejectSpike", vec!["dstport", "subnet_id"], none()),
+        ("RejectSpike", vec!["port", "subnet_id"], none()),
+        (
+            "FlowLogRecordsSkipped",
+            vec!["interface_id"],
+            oracle(
+                &rows,
+                "trailflow_flow_skipped_records_total",
+                &["interface_id"],
+                |_| true,
+                |v| v > 0.0,
+            ),
+        ),
         ("TrailflowQueueLagHigh", vec![], none()),
         ("TrailflowBacklog", vec!["queue"], none()),
         (
@@ -444,7 +470,7 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
         ),
         ("TrailflowExportFailing", vec![], none()),
         ("TrailflowRecordErrors", vec!["kind"], none()),
-        ("TrailflowSeriesOverflow", vec!["metric"], none()),
+        ("TrailflowSeriesOverflow", vec!["metric", "label"], none()),
     ];
     let alerts: BTreeMap<String, String> = trailflow::metrics::usage::alert_queries(
         "trailflow.rules.yml",

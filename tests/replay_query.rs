@@ -51,7 +51,7 @@ fn replay_over_samples_gives_the_scenario_totals() {
     ]);
     assert!(ok, "{stderr}");
     assert!(
-        stderr.contains("replayed 7 objects: 111 records"),
+        stderr.contains("replayed 8 objects: 136 records"),
         "{stderr}"
     );
     let series: Vec<Value> = stdout
@@ -60,8 +60,8 @@ fn replay_over_samples_gives_the_scenario_totals() {
         .collect();
     let t = |m: &str| totals(&series, m, None);
     let tl = |m: &str, k: &str, v: &str| totals(&series, m, Some((k, v)));
-    assert_eq!(tl("trailflow_records_total", "kind", "cloudtrail"), 82.0);
-    assert_eq!(tl("trailflow_records_total", "kind", "flowlog"), 24.0);
+    assert_eq!(tl("trailflow_records_total", "kind", "cloudtrail"), 101.0);
+    assert_eq!(tl("trailflow_records_total", "kind", "flowlog"), 29.0);
     assert_eq!(t("trailflow_irsa_token_rejections_total"), 7.0);
     assert_eq!(
         tl(
@@ -73,7 +73,21 @@ fn replay_over_samples_gives_the_scenario_totals() {
     );
     assert_eq!(
         tl("trailflow_irsa_assumptions_total", "namespace", "payments"),
-        6.0
+        8.0
+    );
+    assert_eq!(
+        tl(
+            "trailflow_irsa_assumptions_total",
+            "mechanism",
+            "pod_identity"
+        ),
+        2.0,
+        "Pod Identity beside IRSA for payments:app-sqs-consumer"
+    );
+    assert_eq!(
+        tl("trailflow_irsa_assumptions_total", "cluster", "prod-eks"),
+        10.0,
+        "the OIDC issuer is named by lookups.clusters"
     );
     assert_eq!(
         tl(
@@ -83,7 +97,16 @@ fn replay_over_samples_gives_the_scenario_totals() {
         ),
         2.0
     );
-    assert_eq!(t("trailflow_sts_assume_role_calls_total"), 24.0);
+    assert_eq!(t("trailflow_sts_assume_role_calls_total"), 25.0);
+    assert_eq!(
+        tl("trailflow_sts_assume_role_calls_total", "copy", "caller"),
+        1.0
+    );
+    assert_eq!(
+        tl("trailflow_kms_decrypt_calls_total", "copy", "owner"),
+        5.0,
+        "the partner is not logged: its decrypts' only copies count"
+    );
     assert_eq!(
         tl("trailflow_kms_decrypt_calls_total", "outcome", "throttled"),
         3.0
@@ -105,24 +128,85 @@ fn replay_over_samples_gives_the_scenario_totals() {
         1.0
     );
     assert_eq!(tl("trailflow_sts_calls_total", "endpoint", "vpce"), 1.0);
+    assert_eq!(
+        tl("trailflow_sts_calls_total", "endpoint", "dualstack"),
+        1.0
+    );
+    assert_eq!(
+        tl(
+            "trailflow_access_denied_total",
+            "cause",
+            "vpc_endpoint_policy"
+        ),
+        1.0
+    );
+    assert_eq!(tl("trailflow_access_denied_total", "cause", "encoded"), 1.0);
     assert_eq!(tl("trailflow_sts_calls_total", "outcome", "throttled"), 2.0);
-    assert_eq!(t("trailflow_node_role_workload_calls_total"), 5.0);
-    assert_eq!(t("trailflow_ecr_pull_duration_seconds"), 2.0, "two pulls");
+    assert_eq!(
+        t("trailflow_node_role_workload_calls_total"),
+        5.0,
+        "EBS decrypting for the node is not a pod's fallback"
+    );
+    assert_eq!(
+        t("trailflow_ecr_pull_duration_seconds"),
+        2.0,
+        "two pulls; the later manifest check pulls nothing"
+    );
     assert_eq!(tl("trailflow_ecr_requests_total", "az", "eu-west-1b"), 5.0);
     assert_eq!(t("trailflow_route53_changes_total"), 5.0);
-    assert_eq!(t("trailflow_lb_controller_calls_total"), 6.0);
+    assert_eq!(t("trailflow_lb_controller_calls_total"), 7.0);
     assert_eq!(
-        tl("trailflow_autoscaling_actions_total", "outcome", "failure"),
+        tl(
+            "trailflow_autoscaling_actions_total",
+            "outcome",
+            "access_denied"
+        ),
         1.0
+    );
+    assert_eq!(
+        tl(
+            "trailflow_autoscaling_actions_total",
+            "controller",
+            "karpenter"
+        ),
+        3.0
+    );
+    assert_eq!(
+        tl(
+            "trailflow_autoscaling_actions_total",
+            "outcome",
+            "throttled"
+        ),
+        1.0,
+        "EC2's Client.RequestLimitExceeded is a throttle"
     );
     assert_eq!(t("trailflow_cloudtrail_trail_changes_total"), 4.0);
     assert_eq!(t("trailflow_cloudtrail_insights_total"), 2.0);
-    assert_eq!(t("trailflow_risky_changes_total"), 6.0);
+    assert_eq!(t("trailflow_risky_changes_total"), 13.0);
+    assert_eq!(
+        tl("trailflow_risky_changes_total", "managed", "lb_controller"),
+        1.0
+    );
+    assert_eq!(
+        tl(
+            "trailflow_risky_changes_total",
+            "target",
+            "sg-0dddddddddddddddd"
+        ),
+        1.0,
+        "ModifySecurityGroupRules names its group in a nested request"
+    );
     assert_eq!(
         tl("trailflow_break_glass_assumptions_total", "mfa", "false"),
         1.0
     );
-    assert_eq!(t("trailflow_flow_rejected_total"), 12.0);
+    assert_eq!(
+        tl("trailflow_break_glass_assumptions_total", "mfa", "true"),
+        2.0,
+        "AssumeRole with a serial number and the console SwitchRole"
+    );
+    assert_eq!(t("trailflow_flow_rejected_total"), 17.0);
+    assert_eq!(tl("trailflow_flow_rejected_total", "port", "nodeport"), 1.0);
     assert_eq!(
         tl(
             "trailflow_flow_control_plane_rejected_total",
@@ -131,7 +215,7 @@ fn replay_over_samples_gives_the_scenario_totals() {
         ),
         3.0
     );
-    assert_eq!(t("trailflow_flow_control_plane_rejected_total"), 10.0);
+    assert_eq!(t("trailflow_flow_control_plane_rejected_total"), 7.0);
     assert_eq!(
         tl(
             "trailflow_flow_aws_endpoint_rejected_total",
@@ -140,9 +224,31 @@ fn replay_over_samples_gives_the_scenario_totals() {
         ),
         3.0
     );
+    assert_eq!(t("trailflow_flow_idle_records_total"), 2.0);
+    assert_eq!(t("trailflow_flow_skipped_records_total"), 1.0);
     assert_eq!(
-        tl("trailflow_flow_gap_records_total", "status", "NODATA"),
-        2.0
+        tl(
+            "trailflow_flow_aws_endpoint_rejected_total",
+            "service",
+            "s3"
+        ),
+        1.0,
+        "S3's API counts; AMAZON, any EC2 host, does not"
+    );
+    assert_eq!(t("trailflow_flow_aws_endpoint_rejected_total"), 4.0);
+    assert_eq!(
+        tl(
+            "trailflow_flow_control_plane_rejected_total",
+            "port",
+            "9443"
+        ),
+        2.0,
+        "webhook ports are control-plane ports"
+    );
+    assert_eq!(
+        totals(&series, "trailflow_cloudtrail_digest_missing_files", None),
+        0.0,
+        "the digest's four files were all replayed"
     );
     assert_eq!(
         totals(
@@ -150,7 +256,7 @@ fn replay_over_samples_gives_the_scenario_totals() {
             "trailflow_cloudtrail_last_event_time_seconds",
             None
         ),
-        1_795_775_430.0
+        1_795_775_513.0
     );
     let pulls: Vec<f64> = series
         .iter()
@@ -236,7 +342,7 @@ fn every_saved_query_runs_over_the_samples() {
         6
     );
     let glass = rows(&["--saved", "break_glass_usage"]);
-    assert_eq!(glass.len(), 2);
+    assert_eq!(glass.len(), 3, "two AssumeRole and a console SwitchRole");
     assert!(glass.iter().any(|r| r["mfa_used"] == true));
     let irsa = rows(&[
         "--saved",
@@ -257,9 +363,14 @@ fn every_saved_query_runs_over_the_samples() {
         (kms[0]["calls"].as_i64(), kms[0]["errors"].as_i64()),
         (Some(5), Some(3))
     );
+    let opened = rows(&["--saved", "security_groups_opened_to_world"]);
+    assert_eq!(opened.len(), 4, "{opened:?}");
     assert_eq!(
-        rows(&["--saved", "security_groups_opened_to_world"]).len(),
-        2
+        opened
+            .iter()
+            .filter(|r| r["managed"] == "lb_controller")
+            .count(),
+        1
     );
 }
 
@@ -287,7 +398,7 @@ fn ad_hoc_sql_outputs_and_time_ranges() {
     ]);
     assert!(ok);
     assert!(
-        stderr.contains("from 0 objects (7 pruned by time range)"),
+        stderr.contains("from 0 objects (8 pruned by time range)"),
         "{stderr}"
     );
     let (table, stderr, ok) = trailflow(&[
@@ -370,7 +481,11 @@ fn replay_and_query_over_the_public_corpus() {
         "the stratus SG opening and UpdateAssumeRolePolicy"
     );
     assert!(totals(&series, "trailflow_flow_rejected_total", None) >= 2.0);
-    assert!(totals(&series, "trailflow_flow_gap_records_total", None) >= 2.0);
+    assert!(
+        totals(&series, "trailflow_flow_idle_records_total", None)
+            + totals(&series, "trailflow_flow_skipped_records_total", None)
+            >= 2.0
+    );
 
     let (out, stderr, ok) = trailflow(&[
         "query",

@@ -42,10 +42,10 @@ fn samples_decode_to_the_scenario() {
         }
         all_events.extend(rows(&d, LogKind::CloudTrail));
     }
-    assert_eq!(totals[&LogKind::CloudTrail], 82);
+    assert_eq!(totals[&LogKind::CloudTrail], 101);
     assert_eq!(totals[&LogKind::CloudTrailInsight], 2);
-    assert_eq!(totals[&LogKind::CloudTrailDigest], 3);
-    assert_eq!(totals[&LogKind::FlowLog], 24);
+    assert_eq!(totals[&LogKind::CloudTrailDigest], 4);
+    assert_eq!(totals[&LogKind::FlowLog], 29);
 
     let count = |f: &dyn Fn(&serde_json::Value) -> bool| all_events.iter().filter(|e| f(e)).count();
     let web = |e: &serde_json::Value| s(e, "event_name") == Some("AssumeRoleWithWebIdentity");
@@ -58,14 +58,19 @@ fn samples_decode_to_the_scenario() {
         count(&|e| web(e) && s(e, "error_message") == Some("Incorrect token audience")),
         3
     );
-    assert_eq!(count(&|e| e["open_to_world"] == true), 2);
+    assert_eq!(
+        count(&|e| e["open_to_world"] == true),
+        6,
+        "two ingress rules, the edited rule, the controller's group, the revoked egress, the EKS endpoint"
+    );
     assert_eq!(
         count(&|e| e["cross_account"] == true && s(e, "event_name") == Some("Decrypt")),
         5
     );
     assert_eq!(
         count(&|e| s(e, "role_arn") == Some(samples::BREAK_GLASS_ROLE)),
-        2
+        3,
+        "two AssumeRole and a console SwitchRole"
     );
     let text = serde_json::to_string(&all_events).unwrap();
     assert!(

@@ -4,6 +4,6 @@
 -- param: role · role ARN or LIKE pattern, e.g. %ci-deployer%
 SELECT event_time, COALESCE(session_issuer_arn, identity_arn) AS principal, event_source, event_name, error_code, error_message, source_ip
 FROM cloudtrail
-WHERE (error_code IN ('AccessDenied', 'AccessDeniedException') OR error_code LIKE '%UnauthorizedOperation')
+WHERE access_denied(error_code)
   AND (session_issuer_arn LIKE '${role}' OR identity_arn LIKE '${role}')
 ORDER BY event_time

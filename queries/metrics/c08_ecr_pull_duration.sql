@@ -8,7 +8,7 @@
 -- fold: repository
 -- serves: C8 · "ECR image pull durations split by repo and node AZ"
 -- variants: Successful BatchGetImage (manifest) and GetDownloadUrlForLayer (layer) calls by the same identity (a node's assumed-role session i-...) on the same repository. The AZ is the `subnet_azs` zone of the caller's address.
--- leaves out: Manifest checks that fetch no layer (the image was cached: nothing was pulled), layers served from a pull-through cache or another registry, and pulls split across two windows (each part is measured where it falls). Two images of one repository pulled by one node at the same moment count as one pull: layer requests do not name their image.
+-- leaves out: Manifest checks that fetch no layer (the image was cached: nothing was pulled), layer requests without a manifest request before them (a pull split across windows), layers served from a pull-through cache or another registry, and pulls split across two windows (each part is measured where it falls). Two images of one repository pulled by one node at the same moment count as one pull: layer requests do not name their image.
 SELECT repository, MIN(az) AS az, date_part('epoch', MAX(event_time)) - date_part('epoch', MIN(event_time)) AS seconds
 FROM (
     SELECT
@@ -43,3 +43,4 @@ FROM (
 ) AS calls
 GROUP BY identity_arn, repository, pull
 HAVING SUM(CASE WHEN event_name = 'GetDownloadUrlForLayer' THEN 1 ELSE 0 END) > 0
+   AND SUM(CASE WHEN event_name = 'BatchGetImage' THEN 1 ELSE 0 END) > 0

@@ -23,7 +23,11 @@ pub fn config() -> Config {
 
 /// Runs every metric query over `events` (CloudTrail) and `flows` (flow-log text with header) in one window.
 pub async fn evaluate(events: Vec<Value>, flows: &str) -> SeriesSet {
-    let config = config();
+    evaluate_with(config(), events, flows).await
+}
+
+/// [`evaluate`] with another configuration.
+pub async fn evaluate_with(config: Config, events: Vec<Value>, flows: &str) -> SeriesSet {
     let mut engine = Engine::new(load_catalog(None).unwrap(), &config.lookups)
         .await
         .unwrap();
@@ -74,6 +78,24 @@ pub fn points(set: &SeriesSet, metric: &str) -> BTreeMap<String, f64> {
             (labels, v)
         })
         .collect()
+}
+
+/// The total of `metric` over the series whose labels contain every `label=value` of `with`.
+pub fn total(set: &SeriesSet, metric: &str, with: &[(&str, &str)]) -> f64 {
+    set.series()
+        .into_iter()
+        .filter(|s| s.metric.name == metric)
+        .filter(|s| with.iter().all(|w| s.labels.contains(w)))
+        .map(|s| match s.value {
+            Aggregate::Counter(v) | Aggregate::Gauge(v) => *v,
+            Aggregate::Histogram(h) => h.count as f64,
+        })
+        .sum()
+}
+
+/// The total of `metric` counting each call once: every copy but `copy="duplicate"`.
+pub fn once(set: &SeriesSet, metric: &str, with: &[(&str, &str)]) -> f64 {
+    total(set, metric, with) - total(set, metric, &[with, &[("copy", "duplicate")]].concat())
 }
 
 pub fn expect(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {

@@ -37,6 +37,13 @@ impl Completeness {
         }
     }
 
+    /// The source is drained and every object counted: digests past their grace are judged at
+    /// the next export. Returns true when one is waiting for that export.
+    pub fn input_drained(&mut self) -> bool {
+        self.check.input_drained();
+        self.check.any_due(unix_now())
+    }
+
     /// Takes in the digest rows of a decoded object.
     pub fn note_digests(&mut self, batches: &[(LogKind, RecordBatch)]) {
         let digests: Vec<RecordBatch> = batches

@@ -338,7 +338,7 @@ pub async fn run(
     loop {
         let drained = sources_done >= sources;
         if drained && coordinator.working() == 0 {
-            coordinator.flush().await;
+            coordinator.flush(deadline.is_none()).await;
             if coordinator.idle() {
                 break;
             }

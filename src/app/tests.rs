@@ -169,7 +169,7 @@ fn records_of(path: &Path) -> f64 {
 async fn a_failed_export_deletes_nothing_and_the_retry_deletes_everything() {
     let mut rig = rig(LEASE).await;
     let ids = rig.deliver().await;
-    rig.coordinator.flush().await;
+    rig.coordinator.flush(false).await;
     assert!(
         rig.coordinator.export_due().is_some(),
         "the export failed (no directory)"
@@ -212,7 +212,7 @@ async fn an_object_whose_claim_was_taken_over_is_dropped_before_export() {
     assert_eq!(lost.len(), 1);
     assert_eq!(lost[0].claims, [version]);
     rig.coordinator.on_lost(lost[0].clone()).await;
-    rig.coordinator.flush().await;
+    rig.coordinator.flush(false).await;
     rig.coordinator.flush_deletes().await;
     assert_eq!(
         rig.exported_records(),
@@ -244,7 +244,7 @@ async fn a_message_whose_visibility_lapsed_is_not_deleted_with_its_stale_receipt
     for l in lost {
         rig.coordinator.on_lost(l).await;
     }
-    rig.coordinator.flush().await;
+    rig.coordinator.flush(false).await;
     rig.coordinator.flush_deletes().await;
     // The objects were still ours (claims renewed): counted once, recorded done; the new
     // receiver deletes the messages when it finds them done.

@@ -83,6 +83,20 @@ impl DigestCheck {
         }
     }
 
+    /// Every object of the run has been counted (a directory or a Lambda batch drained): digests
+    /// past their grace are judged from now on without waiting to have been known that long.
+    pub fn input_drained(&mut self) {
+        self.settle_secs = 0;
+    }
+
+    /// True when a digest would be judged by [`Self::advance`] at `now`.
+    pub fn any_due(&self, now: i64) -> bool {
+        let settle = self.settle_secs;
+        self.pending
+            .iter()
+            .any(|d| d.due <= now && d.noted.saturating_add(settle) <= now)
+    }
+
     /// Notes an object whose records were counted (any name; only CloudTrail log files are kept).
     pub fn note_counted(&mut self, name: &str, now: i64) {
         let key = file_key(name);
@@ -283,6 +297,26 @@ mod tests {
         check.note_counted(&format!("samples/{LOG}"), END + 61);
         check.advance(END + 62);
         assert_eq!(check.missing()[&key], 0);
+    }
+
+    #[test]
+    fn a_drained_input_judges_due_digests_it_has_just_seen() {
+        // The daemon settles for the grace; a drained directory or Lambda batch need not.
+        let mut check = DigestCheck::new(60, 60);
+        let now = END + 3600;
+        check.note_digests(&digest(&[LOG, LOG2]), now);
+        check.note_counted(LOG, now);
+        assert!(!check.any_due(now), "known for less than the grace");
+        check.input_drained();
+        assert!(check.any_due(now));
+        check.advance(now);
+        let key = ("111122223333".to_string(), "us-east-2".to_string());
+        assert_eq!(check.missing()[&key], 1);
+        // Still within its grace: not judged even when drained.
+        let mut fresh = DigestCheck::new(7200, 7200);
+        fresh.note_digests(&digest(&[LOG]), END + 60);
+        fresh.input_drained();
+        assert!(!fresh.any_due(END + 60));
     }
 
     #[test]

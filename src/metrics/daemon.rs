@@ -141,12 +141,12 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
         "-- metric: trailflow.cloudtrail.digest.missing_files
 -- instrument: gauge
 -- unit: {file}
--- description: CloudTrail log files that a digest file vouches for but trailflow has not counted, per account and region, over the digests judged in the last 24 hours; a digest is judged once it is older than `engine.digest_grace_secs` (default 2 h, for late deliveries) and the daemon has known it that long too (a backfill delivers a digest and its files together, in any order); until then its account and region read 0. With several replicas, files another replica counted are found in the shared ledger. Nonzero means evidence is missing: files deleted or never delivered to trailflow's queue.
+-- description: CloudTrail log files that a digest file vouches for but trailflow has not counted, per account and region, over the digests judged in the last 24 hours; a digest is judged once it is older than `engine.digest_grace_secs` (default 2 h, for late deliveries) and the daemon has known it that long too (a backfill delivers a digest and its files together, in any order), or the run ended with its input (a directory source, a Lambda batch: every object was counted first); until then its account and region read 0. With several replicas, files another replica counted are found in the shared ledger. Nonzero means evidence is missing: files deleted or never delivered to trailflow's queue.
 -- table: daemon
 -- value: files
 -- labels: account, region
 -- serves: C12 · \"CloudTrail log file integrity validation\"; audit trail completeness
 -- variants: Digest files (CloudTrail-Digest/, one row per logFiles[] entry) of single-account and organization trails; log files are matched by their key from AWSLogs/ on, wherever they were read from.
--- leaves out: Digest signatures are not verified; a replica that restarts forgets the digests it was waiting to judge.",
+-- leaves out: Digest signatures are not verified; a replica that restarts forgets the digests it was waiting to judge; in Lambda mode a digest that arrives before its grace is over is never judged (an invocation cannot wait).",
     ),
 ];

@@ -375,12 +375,16 @@ impl Coordinator {
     }
 
     /// Closes the open window now (drain); exports unless a failed export is waiting for its retry.
-    pub async fn flush(&mut self) {
+    /// `input_complete`: the sources ended by themselves (a directory or a Lambda batch, not a
+    /// shutdown), so every object of the run is counted and due digests can be judged.
+    pub async fn flush(&mut self, input_complete: bool) {
+        let digests_due = input_complete && self.completeness.input_drained();
         if let Some(window) = self.p.windower.flush() {
             self.close(window, true).await;
         } else if self.retry_at.is_some() {
             // The retry timer exports; exporting here too would ignore the backoff.
-        } else if !self.pending.is_empty()
+        } else if digests_due
+            || !self.pending.is_empty()
             || !self.self_points.is_empty()
             || !self.p.metrics.is_empty()
         {

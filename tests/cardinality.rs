@@ -5,10 +5,12 @@
 //! foldable labels (ARNs, interfaces) fold to `other` while outcomes and directions keep
 //! their values, totals per kept label set stay exact, and the folds are reported.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
+use common::replay::replay_ndjson;
 use serde_json::{Value, json};
 
 const N: usize = 20_000;
@@ -54,26 +56,10 @@ fn write(dir: &Path, key: &str, bytes: &[u8]) {
     std::fs::write(path, trailflow::synth::gzip(bytes)).unwrap();
 }
 
-/// The series `trailflow replay -o ndjson` prints for `input` with `series_limit`, and its stderr.
+/// The series `trailflow replay` prints for `input` with `series_limit`, and its stderr.
 fn replay(input: &Path, series_limit: Option<usize>) -> (Vec<Value>, String) {
-    let dir = input.parent().unwrap();
-    let config = dir.join("limit.toml");
     let limit = series_limit.map_or(String::new(), |l| format!("series_limit = {l}\n"));
-    std::fs::write(&config, format!("[engine]\n{limit}")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
-        .args(["replay", "-o", "ndjson", "--config"])
-        .arg(&config)
-        .arg(input)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{stderr}");
-    let series = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (series, stderr)
+    replay_ndjson(input, Some(&format!("[engine]\n{limit}")))
 }
 
 /// The series of `metric`.
@@ -220,27 +206,10 @@ fn five_thousand_kms_keys_keep_every_throttle_under_the_default_limit() {
         format!("{{\"Records\": [{}]}}", events.join(",")).as_bytes(),
     );
     // The partner is outside the logged accounts: the owner's copies are the only ones.
-    std::fs::write(
-        dir.path().join("accounts.toml"),
-        "[lookups]\nlogged_accounts = [\"111122223333\"]\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
-        .args(["replay", "-o", "ndjson", "--config"])
-        .arg(dir.path().join("accounts.toml"))
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (series, _) = replay_ndjson(
+        &input,
+        Some("[lookups]\nlogged_accounts = [\"111122223333\"]\n"),
     );
-    let series: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let kms = of(&series, "trailflow.kms.decrypt.calls");
     assert!(kms.len() <= 2 * 2_000, "{} series", kms.len());
     no_overflow_series(&series);

@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::engine::*;
+use common::replay::replay_ndjson;
 use serde_json::{Value, json};
 
 const CALLER: &str = "777788889999";
@@ -267,20 +266,9 @@ fn a_digest_reports_the_log_files_that_were_not_counted() {
         &digest.to_string(),
     );
     let missing = |dir: &std::path::Path| -> Vec<String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
-            .args(["replay", "-o", "ndjson"])
-            .arg(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        replay_ndjson(dir, None)
+            .0
+            .iter()
             .filter(|v| v["metric"] == "trailflow.cloudtrail.digest.missing_files")
             .map(|v| {
                 format!(

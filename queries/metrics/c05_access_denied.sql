@@ -12,27 +12,36 @@
 SELECT principal_arn, event_source, event_name, cause, account, copy, COUNT(*) AS denials
 FROM (
     SELECT
-        CASE
-            WHEN identity_type IN ('WebIdentityUser', 'SAMLUser') THEN role_arn
-            ELSE COALESCE(session_issuer_arn, identity_arn)
-        END AS principal_arn,
+        principal_arn,
         event_source,
         event_name,
         CASE
-            WHEN error_message ILIKE '%encoded authorization failure message%' THEN 'encoded'
-            WHEN error_message ILIKE '%permissions boundary%' THEN 'permissions_boundary'
-            WHEN error_message ILIKE '%service control polic%' THEN 'service_control_policy'
-            WHEN error_message ILIKE '%resource control polic%' THEN 'resource_control_policy'
-            WHEN error_message ILIKE '%vpc endpoint polic%' THEN 'vpc_endpoint_policy'
-            WHEN error_message ILIKE '%explicit deny in an identity-based policy%' THEN 'identity_policy'
-            WHEN error_message ILIKE '%resource-based polic%' THEN 'resource_policy'
-            WHEN error_message ILIKE '%session polic%' THEN 'session_policy'
-            WHEN error_message ILIKE '%no identity-based policy allows%' OR error_message ILIKE '%is not authorized to perform: %' THEN 'implicit'
+            WHEN message LIKE '%encoded authorization failure message%' THEN 'encoded'
+            WHEN message LIKE '%permissions boundary%' THEN 'permissions_boundary'
+            WHEN message LIKE '%service control polic%' THEN 'service_control_policy'
+            WHEN message LIKE '%resource control polic%' THEN 'resource_control_policy'
+            WHEN message LIKE '%vpc endpoint polic%' THEN 'vpc_endpoint_policy'
+            WHEN message LIKE '%explicit deny in an identity-based policy%' THEN 'identity_policy'
+            WHEN message LIKE '%resource-based polic%' THEN 'resource_policy'
+            WHEN message LIKE '%session polic%' THEN 'session_policy'
+            WHEN message LIKE '%no identity-based policy allows%' OR message LIKE '%is not authorized to perform: %' THEN 'implicit'
             ELSE 'unknown'
         END AS cause,
-        recipient_account_id AS account,
-        counted_copy(event_copy, identity_account_id) AS copy
-    FROM cloudtrail
-    WHERE access_denied(error_code)
-) AS denied
+        account,
+        copy
+    FROM (
+        SELECT
+            CASE
+                WHEN identity_type IN ('WebIdentityUser', 'SAMLUser') THEN role_arn
+                ELSE COALESCE(session_issuer_arn, identity_arn)
+            END AS principal_arn,
+            event_source,
+            event_name,
+            lower(error_message) AS message,
+            recipient_account_id AS account,
+            counted_copy(event_copy, identity_account_id) AS copy
+        FROM cloudtrail
+        WHERE access_denied(error_code)
+    ) AS denied
+) AS classified
 GROUP BY principal_arn, event_source, event_name, cause, account, copy

@@ -15,15 +15,16 @@ FROM (
         CASE
             WHEN vpc_endpoint_id IS NOT NULL THEN 'vpce'
             WHEN tls_client_host = 'sts.amazonaws.com' THEN 'global'
-            WHEN tls_client_host LIKE 'sts-fips.%' THEN 'fips'
-            WHEN tls_client_host LIKE 'sts.%.api.aws' THEN 'dualstack'
-            WHEN tls_client_host LIKE 'sts.%.amazonaws.com' OR tls_client_host LIKE 'sts.%.amazonaws.com.cn' THEN 'regional'
+            WHEN starts_with(tls_client_host, 'sts-fips.') THEN 'fips'
+            WHEN NOT starts_with(tls_client_host, 'sts.') THEN 'unknown'
+            WHEN ends_with(tls_client_host, '.api.aws') THEN 'dualstack'
+            WHEN ends_with(tls_client_host, '.amazonaws.com') OR ends_with(tls_client_host, '.amazonaws.com.cn') THEN 'regional'
             ELSE 'unknown'
         END AS endpoint,
         outcome(error_code) AS outcome,
         error_code
     FROM cloudtrail
     WHERE event_source = 'sts.amazonaws.com'
-      AND counted_copy(event_copy, identity_account_id) <> 'duplicate'
+      AND NOT (event_copy = 'owner' AND counted_copy(event_copy, identity_account_id) = 'duplicate')
 ) AS sts
 GROUP BY region, endpoint, outcome, error_code

@@ -11,12 +11,12 @@
 -- leaves out: Calls a service made on the node's behalf (userIdentity.invokedBy set: an S3 replication, a KMS call by EBS), which no pod made; the node's own calls to EC2, ECR and EKS, which nodes need.
 SELECT session_issuer_arn AS node_role_arn, event_source, event_name, COUNT(*) AS calls
 FROM cloudtrail
-WHERE split_part(identity_arn, '/', 3) LIKE 'i-%'
-  AND invoked_by IS NULL
-  AND role_is('node', session_issuer_arn)
-  AND (
+WHERE (
         event_source IN ('sqs.amazonaws.com', 'dynamodb.amazonaws.com', 'secretsmanager.amazonaws.com', 'kms.amazonaws.com')
      OR (event_source = 'ssm.amazonaws.com' AND event_name LIKE 'GetParameter%')
      OR (event_source = 's3.amazonaws.com' AND event_name IN ('GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject', 'HeadObject'))
   )
+  AND invoked_by IS NULL
+  AND split_part(identity_arn, '/', 3) LIKE 'i-%'
+  AND role_is('node', session_issuer_arn)
 GROUP BY session_issuer_arn, event_source, event_name

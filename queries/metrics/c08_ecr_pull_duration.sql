@@ -32,13 +32,22 @@ FROM (
                  AND LAG(event_name) OVER (PARTITION BY identity_arn, ecr_repository ORDER BY event_time, event_name) = 'GetDownloadUrlForLayer' THEN 1
                 ELSE 0
             END AS starts
-        FROM cloudtrail
+        FROM cloudtrail AS c
         WHERE event_source = 'ecr.amazonaws.com'
           AND event_name IN ('BatchGetImage', 'GetDownloadUrlForLayer')
           AND error_code IS NULL
           AND identity_arn IS NOT NULL
           AND ecr_repository IS NOT NULL
           AND event_time IS NOT NULL
+          -- Most manifest requests find the image cached: only sessions that fetched a layer
+          -- of the repository can hold a pull, and the others skip the window pass.
+          AND EXISTS (
+              SELECT 1 FROM cloudtrail AS l
+              WHERE l.event_name = 'GetDownloadUrlForLayer'
+                AND l.error_code IS NULL
+                AND l.identity_arn = c.identity_arn
+                AND l.ecr_repository = c.ecr_repository
+          )
     ) AS steps
 ) AS calls
 GROUP BY identity_arn, repository, pull

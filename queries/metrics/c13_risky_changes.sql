@@ -32,17 +32,16 @@ FROM (
         END AS managed,
         outcome(error_code) AS outcome
     FROM cloudtrail
-    WHERE (event_source = 'ec2.amazonaws.com'
-           AND event_name IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'ModifySecurityGroupRules', 'RevokeSecurityGroupEgress')
-           AND open_to_world)
-       OR (event_source = 'eks.amazonaws.com' AND event_name = 'UpdateClusterConfig' AND open_to_world)
-       OR (event_source = 'eks.amazonaws.com'
-           AND event_name IN ('CreateAccessEntry', 'DeleteAccessEntry', 'UpdateAccessEntry', 'AssociateAccessPolicy', 'DisassociateAccessPolicy'))
-       OR (event_source = 'iam.amazonaws.com'
-           AND event_name IN ('DeleteOpenIDConnectProvider', 'RemoveClientIDFromOpenIDConnectProvider', 'UpdateAssumeRolePolicy'))
-       OR (event_source = 'kms.amazonaws.com' AND event_name IN ('PutKeyPolicy', 'DisableKey', 'ScheduleKeyDeletion'))
-       OR (event_source = 'iam.amazonaws.com'
-           AND event_name IN ('AttachRolePolicy', 'PutRolePolicy')
-           AND role_is('node', concat('arn:aws:iam::', recipient_account_id, ':role/', iam_role_name)))
+    WHERE event_name IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'ModifySecurityGroupRules',
+                         'RevokeSecurityGroupEgress', 'UpdateClusterConfig', 'CreateAccessEntry', 'DeleteAccessEntry',
+                         'UpdateAccessEntry', 'AssociateAccessPolicy', 'DisassociateAccessPolicy',
+                         'DeleteOpenIDConnectProvider', 'RemoveClientIDFromOpenIDConnectProvider', 'UpdateAssumeRolePolicy',
+                         'PutKeyPolicy', 'DisableKey', 'ScheduleKeyDeletion', 'AttachRolePolicy', 'PutRolePolicy')
+      AND ((event_source = 'ec2.amazonaws.com' AND event_name LIKE '%SecurityGroup%' AND open_to_world)
+        OR (event_source = 'eks.amazonaws.com' AND (event_name <> 'UpdateClusterConfig' OR open_to_world))
+        OR (event_source = 'iam.amazonaws.com' AND event_name NOT IN ('AttachRolePolicy', 'PutRolePolicy'))
+        OR (event_source = 'kms.amazonaws.com')
+        OR (event_source = 'iam.amazonaws.com'
+            AND role_is('node', concat('arn:aws:iam::', recipient_account_id, ':role/', iam_role_name))))
 ) AS changes
 GROUP BY account, event_name, target, direction, managed, outcome

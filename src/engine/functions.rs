@@ -12,9 +12,10 @@
 //! - `control_plane_port(port)` and `control_plane_direction(srcaddr, dstaddr, dstport)`: which
 //!   rejected flows are on a path between the EKS control plane and the nodes, and which way.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray, StringBuilder};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::error::{DataFusionError, Result};
@@ -83,14 +84,6 @@ pub fn oidc_id(provider: &str) -> &str {
     provider.rsplit_once("/id/").map_or(provider, |(_, id)| id)
 }
 
-/// The class of a port: the first configured service port or range holding it, else `other`.
-pub fn port_class(ports: &[ServicePort], port: i64) -> String {
-    ports
-        .iter()
-        .find(|p| i64::from(p.first) <= port && port <= i64::from(p.last))
-        .map_or_else(|| "other".to_string(), |p| p.label())
-}
-
 /// The direction of a flow on a control-plane port, judged from the node subnets and the
 /// control-plane subnets (`None`: not a control-plane path). Without control-plane subnets, any
 /// flow to or from a node counts (`to_node`, `from_node`); with them, only flows between a node
@@ -132,240 +125,215 @@ pub fn control_plane_direction(
 
 /// Registers the functions on `ctx`.
 pub fn register(ctx: &SessionContext, lookups: &Lookups) {
-    ctx.register_udf(text_udf("outcome", DataType::Utf8, |code| {
-        Some(Value::Text(outcome(code).to_string()))
+    use DataType::{Int64, Utf8};
+    ctx.register_udf(text_fn("outcome", &[Utf8], |a, i, out| {
+        out.append_value(outcome(a.text(0, i)));
     }));
-    ctx.register_udf(text_udf("access_denied", DataType::Boolean, |code| {
-        Some(Value::Bool(code.is_some_and(is_access_denied)))
+    ctx.register_udf(bool_fn("access_denied", &[Utf8], |a, i| {
+        Some(a.text(0, i).is_some_and(is_access_denied))
     }));
     let clusters: Vec<(String, String)> = lookups
         .clusters
         .iter()
         .map(|c| (oidc_id(&c.oidc_issuer).to_string(), c.name.clone()))
         .collect();
-    ctx.register_udf(text_udf("cluster_name", DataType::Utf8, move |provider| {
-        let id = oidc_id(provider?);
-        let name = clusters
-            .iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.as_str());
-        Some(Value::Text(name.unwrap_or(id).to_string()))
+    ctx.register_udf(text_fn("cluster_name", &[Utf8], move |a, i, out| {
+        match a.text(0, i).map(oidc_id) {
+            Some(id) => out.append_value(
+                clusters
+                    .iter()
+                    .find(|(known, _)| known == id)
+                    .map_or(id, |(_, name)| name.as_str()),
+            ),
+            None => out.append_null(),
+        }
     }));
     let ports = lookups.service_ports.clone();
-    ctx.register_udf(int_udf("port_class", move |port| {
-        Some(port_class(&ports, port?))
+    let labels: Vec<String> = ports.iter().map(ServicePort::label).collect();
+    ctx.register_udf(text_fn("port_class", &[Int64], move |a, i, out| {
+        match a.int(0, i) {
+            Some(port) => out.append_value(
+                ports
+                    .iter()
+                    .position(|p| i64::from(p.first) <= port && port <= i64::from(p.last))
+                    .map_or("other", |k| labels[k].as_str()),
+            ),
+            None => out.append_null(),
+        }
     }));
     let kinds = lookups.role_kinds();
-    ctx.register_udf(binary_udf(
+    ctx.register_udf(create_udf(
         "role_is",
+        vec![Utf8, Utf8],
         DataType::Boolean,
-        move |kind, arn| {
-            let (kind, arn) = (kind?, arn?);
-            let matched = kinds
-                .iter()
-                .filter(|(k, _)| *k == kind)
-                .any(|(_, globs)| globs.iter().any(|g| glob_matches(g, arn)));
-            Some(Value::Bool(matched))
-        },
+        Volatility::Immutable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let a = Args::new(args, &[Utf8, Utf8])?;
+            // A window holds few distinct roles in many rows: match each (kind, ARN) once.
+            let mut seen: HashMap<(&str, &str), bool> = HashMap::new();
+            let out: BooleanArray = (0..a.rows)
+                .map(|i| {
+                    let (kind, arn) = (a.text(0, i)?, a.text(1, i)?);
+                    Some(*seen.entry((kind, arn)).or_insert_with(|| {
+                        kinds
+                            .iter()
+                            .filter(|(k, _)| *k == kind)
+                            .any(|(_, globs)| globs.iter().any(|g| glob_matches(g, arn)))
+                    }))
+                })
+                .collect();
+            a.finish(Arc::new(out))
+        }),
     ));
     let ports = lookups.control_plane_ports.clone();
-    ctx.register_udf(int_bool_udf("control_plane_port", move |port| {
-        port.is_some_and(|p| ports.iter().any(|c| i64::from(*c) == p))
+    ctx.register_udf(bool_fn("control_plane_port", &[Int64], move |a, i| {
+        Some(
+            a.int(0, i)
+                .is_some_and(|p| ports.iter().any(|c| i64::from(*c) == p)),
+        )
     }));
     let network = lookups.clone();
-    ctx.register_udf(direction_udf(move |src, dst, port| {
-        control_plane_direction(&network, src?, dst?, port?)
-    }));
+    ctx.register_udf(text_fn(
+        "control_plane_direction",
+        &[Utf8, Utf8, Int64],
+        move |a, i, out| {
+            let direction = match (a.text(0, i), a.text(1, i), a.int(2, i)) {
+                (Some(src), Some(dst), Some(port)) => {
+                    control_plane_direction(&network, src, dst, port)
+                }
+                _ => None,
+            };
+            out.append_option(direction);
+        },
+    ));
     let logged = lookups.logged_accounts.clone();
-    ctx.register_udf(binary_udf(
+    ctx.register_udf(text_fn(
         "counted_copy",
-        DataType::Utf8,
-        move |copy, caller| {
-            let copy = copy?;
-            let duplicate = copy == "owner"
-                && caller.is_some_and(|c| logged.iter().any(|g| glob_matches(g, c)));
-            Some(Value::Text(
-                if duplicate { "duplicate" } else { copy }.to_string(),
-            ))
+        &[Utf8, Utf8],
+        move |a, i, out| match a.text(0, i) {
+            Some("owner")
+                if a.text(1, i)
+                    .is_some_and(|c| logged.iter().any(|g| glob_matches(g, c))) =>
+            {
+                out.append_value("duplicate")
+            }
+            copy => out.append_option(copy),
         },
     ));
 }
 
-/// A function result.
-enum Value {
-    Text(String),
-    Bool(bool),
+/// An argument column, downcast once per call.
+enum Column {
+    Text(StringArray),
+    Int(Int64Array),
 }
 
-fn build(values: Vec<Option<Value>>, output: &DataType) -> ArrayRef {
-    match output {
-        DataType::Boolean => Arc::new(BooleanArray::from(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Some(Value::Bool(b)) => Some(b),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        _ => Arc::new(StringArray::from(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Some(Value::Text(s)) => Some(s),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
+/// The arguments of one call, cast to the declared types: rows, and whether any was an array
+/// (all scalars give a scalar).
+struct Args {
+    columns: Vec<Column>,
+    rows: usize,
+    is_array: bool,
+}
+
+impl Args {
+    fn new(args: &[ColumnarValue], types: &[DataType]) -> Result<Args> {
+        if args.len() != types.len() {
+            return Err(DataFusionError::Plan(format!(
+                "expected {} arguments",
+                types.len()
+            )));
+        }
+        let rows = args.iter().find_map(|a| match a {
+            ColumnarValue::Array(a) => Some(a.len()),
+            ColumnarValue::Scalar(_) => None,
+        });
+        let columns = args
+            .iter()
+            .zip(types)
+            .map(|(a, t)| {
+                let array = cast(&a.to_array(rows.unwrap_or(1))?, t)?;
+                let any = array.as_any();
+                match t {
+                    DataType::Int64 => any
+                        .downcast_ref::<Int64Array>()
+                        .map(|a| Column::Int(a.clone())),
+                    _ => any
+                        .downcast_ref::<StringArray>()
+                        .map(|a| Column::Text(a.clone())),
+                }
+                .ok_or_else(|| DataFusionError::Plan(format!("expected {t} arguments")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Args {
+            columns,
+            rows: rows.unwrap_or(1),
+            is_array: rows.is_some(),
+        })
+    }
+
+    fn text(&self, column: usize, row: usize) -> Option<&str> {
+        match self.columns.get(column)? {
+            Column::Text(a) => a.is_valid(row).then(|| a.value(row)),
+            Column::Int(_) => None,
+        }
+    }
+
+    fn int(&self, column: usize, row: usize) -> Option<i64> {
+        match self.columns.get(column)? {
+            Column::Int(a) => a.is_valid(row).then(|| a.value(row)),
+            Column::Text(_) => None,
+        }
+    }
+
+    fn finish(&self, array: ArrayRef) -> Result<ColumnarValue> {
+        Ok(if self.is_array {
+            ColumnarValue::Array(array)
+        } else {
+            ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&array, 0)?)
+        })
     }
 }
 
-/// The rows of the call and its arguments cast to `types`, one array per argument.
-fn arguments(args: &[ColumnarValue], types: &[DataType]) -> Result<(usize, bool, Vec<ArrayRef>)> {
-    if args.len() != types.len() {
-        return Err(DataFusionError::Plan(format!(
-            "expected {} arguments",
-            types.len()
-        )));
-    }
-    let rows = args.iter().find_map(|a| match a {
-        ColumnarValue::Array(a) => Some(a.len()),
-        ColumnarValue::Scalar(_) => None,
-    });
-    let arrays = args
-        .iter()
-        .zip(types)
-        .map(|(a, t)| a.to_array(rows.unwrap_or(1)).and_then(|a| Ok(cast(&a, t)?)))
-        .collect::<Result<_>>()?;
-    Ok((rows.unwrap_or(1), rows.is_some(), arrays))
-}
-
-fn finish(array: ArrayRef, is_array: bool) -> Result<ColumnarValue> {
-    Ok(if is_array {
-        ColumnarValue::Array(array)
-    } else {
-        ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&array, 0)?)
-    })
-}
-
-fn text_at(a: &ArrayRef, i: usize) -> Option<&str> {
-    let a = a.as_any().downcast_ref::<StringArray>()?;
-    a.is_valid(i).then(|| a.value(i))
-}
-
-/// A function of one text argument.
-fn text_udf(
+/// A text function of `inputs`: `f` appends each row's value (or null) to the result.
+fn text_fn(
     name: &str,
-    output: DataType,
-    f: impl Fn(Option<&str>) -> Option<Value> + Send + Sync + 'static,
+    inputs: &[DataType],
+    f: impl Fn(&Args, usize, &mut StringBuilder) + Send + Sync + 'static,
 ) -> ScalarUDF {
-    let out = output.clone();
+    let types = inputs.to_vec();
     create_udf(
         name,
-        vec![DataType::Utf8],
-        output,
-        Volatility::Immutable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let (rows, is_array, arrays) = arguments(args, &[DataType::Utf8])?;
-            let values = (0..rows).map(|i| f(text_at(&arrays[0], i))).collect();
-            finish(build(values, &out), is_array)
-        }),
-    )
-}
-
-/// A function of two text arguments.
-fn binary_udf(
-    name: &str,
-    output: DataType,
-    f: impl Fn(Option<&str>, Option<&str>) -> Option<Value> + Send + Sync + 'static,
-) -> ScalarUDF {
-    let out = output.clone();
-    create_udf(
-        name,
-        vec![DataType::Utf8, DataType::Utf8],
-        output,
-        Volatility::Immutable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let (rows, is_array, arrays) = arguments(args, &[DataType::Utf8, DataType::Utf8])?;
-            let values = (0..rows)
-                .map(|i| f(text_at(&arrays[0], i), text_at(&arrays[1], i)))
-                .collect();
-            finish(build(values, &out), is_array)
-        }),
-    )
-}
-
-/// A text function of one integer argument.
-fn int_udf(
-    name: &str,
-    f: impl Fn(Option<i64>) -> Option<String> + Send + Sync + 'static,
-) -> ScalarUDF {
-    create_udf(
-        name,
-        vec![DataType::Int64],
+        types.clone(),
         DataType::Utf8,
         Volatility::Immutable,
         Arc::new(move |args: &[ColumnarValue]| {
-            let (rows, is_array, arrays) = arguments(args, &[DataType::Int64])?;
-            let ints = arrays[0]
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(|| DataFusionError::Plan("expected an integer".into()))?;
-            let values: Vec<Option<String>> = (0..rows)
-                .map(|i| f(ints.is_valid(i).then(|| ints.value(i))))
-                .collect();
-            finish(Arc::new(StringArray::from(values)), is_array)
+            let a = Args::new(args, &types)?;
+            let mut out = StringBuilder::with_capacity(a.rows, a.rows * 8);
+            for i in 0..a.rows {
+                f(&a, i, &mut out);
+            }
+            a.finish(Arc::new(out.finish()))
         }),
     )
 }
 
-/// A boolean function of one integer argument.
-fn int_bool_udf(name: &str, f: impl Fn(Option<i64>) -> bool + Send + Sync + 'static) -> ScalarUDF {
+/// A boolean function of `inputs`.
+fn bool_fn(
+    name: &str,
+    inputs: &[DataType],
+    f: impl Fn(&Args, usize) -> Option<bool> + Send + Sync + 'static,
+) -> ScalarUDF {
+    let types = inputs.to_vec();
     create_udf(
         name,
-        vec![DataType::Int64],
+        types.clone(),
         DataType::Boolean,
         Volatility::Immutable,
         Arc::new(move |args: &[ColumnarValue]| {
-            let (rows, is_array, arrays) = arguments(args, &[DataType::Int64])?;
-            let ints = arrays[0]
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(|| DataFusionError::Plan("expected an integer".into()))?;
-            let values: BooleanArray = (0..rows)
-                .map(|i| Some(f(ints.is_valid(i).then(|| ints.value(i)))))
-                .collect();
-            finish(Arc::new(values), is_array)
-        }),
-    )
-}
-
-/// `control_plane_direction(srcaddr, dstaddr, dstport)`.
-fn direction_udf(
-    f: impl Fn(Option<&str>, Option<&str>, Option<i64>) -> Option<&'static str> + Send + Sync + 'static,
-) -> ScalarUDF {
-    let types = [DataType::Utf8, DataType::Utf8, DataType::Int64];
-    create_udf(
-        "control_plane_direction",
-        types.to_vec(),
-        DataType::Utf8,
-        Volatility::Immutable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let (rows, is_array, arrays) = arguments(args, &types)?;
-            let ports = arrays[2]
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(|| DataFusionError::Plan("expected an integer port".into()))?;
-            let values: StringArray = (0..rows)
-                .map(|i| {
-                    f(
-                        text_at(&arrays[0], i),
-                        text_at(&arrays[1], i),
-                        ports.is_valid(i).then(|| ports.value(i)),
-                    )
-                })
-                .collect();
-            finish(Arc::new(values), is_array)
+            let a = Args::new(args, &types)?;
+            let out: BooleanArray = (0..a.rows).map(|i| f(&a, i)).collect();
+            a.finish(Arc::new(out))
         }),
     )
 }

@@ -16,7 +16,7 @@
 //! by metric and by the labels folded. The daemon's own metrics, whose labels the
 //! code bounds, are not limited.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashMap;
 
 use super::catalog::{Catalog, Instrument, MetricQuery};
 use super::{Histogram, MetricPoint, PointValue};
@@ -58,7 +58,7 @@ pub struct Series<'a> {
 #[derive(Debug, Clone, Default)]
 struct Guard {
     /// Label sets held (own values and folded ones).
-    known: HashSet<Vec<String>>,
+    count: usize,
     /// Positions (in the metric's labels) of the foldable labels, in folding order.
     fold: Vec<usize>,
     /// Per fold depth, the labels folded at that depth, comma-separated (`key_arn,caller_account`).
@@ -75,7 +75,7 @@ struct Guard {
 pub struct SeriesSet {
     metrics: Vec<MetricQuery>,
     limit: usize,
-    series: BTreeMap<SeriesKey, Aggregate>,
+    series: HashMap<SeriesKey, Aggregate>,
     guards: Vec<Guard>,
 }
 
@@ -99,7 +99,7 @@ impl Guard {
             .map(|depth| metric.fold[..depth].join(","))
             .collect();
         Self {
-            known: HashSet::new(),
+            count: 0,
             folded: vec![0; fold.len() + 1],
             fold,
             names,
@@ -107,40 +107,52 @@ impl Guard {
         }
     }
 
-    /// The label set `labels` is counted under, or `None` for the overflow series.
-    fn admit(&mut self, mut labels: Vec<String>, limit: usize) -> Option<Vec<String>> {
-        if self.known.contains(&labels) {
-            return Some(labels);
-        }
-        if self.unlimited || self.known.len() < limit {
-            self.known.insert(labels.clone());
-            return Some(labels);
+    /// The key a new label set `key` (not held yet) is counted under: its own, a folded one,
+    /// or the overflow series. `held` says whether a key is held already.
+    fn admit(
+        &mut self,
+        mut key: SeriesKey,
+        limit: usize,
+        held: impl Fn(&SeriesKey) -> bool,
+    ) -> SeriesKey {
+        if self.unlimited || self.count < limit {
+            self.count += 1;
+            return key;
         }
         let depths = self.fold.len();
-        if depths == 0 && self.known.len() < 2 * limit {
+        if depths == 0 && self.count < 2 * limit {
             // Nothing to fold: every label is bounded by the query itself.
-            self.known.insert(labels.clone());
-            return Some(labels);
+            self.count += 1;
+            return key;
         }
         for (depth, &position) in self.fold.iter().enumerate() {
-            if let Some(value) = labels.get_mut(position)
+            if let Some(value) = key.labels.get_mut(position)
                 && !value.is_empty()
             {
-                *value = FOLDED_VALUE.to_string();
+                value.clear();
+                value.push_str(FOLDED_VALUE);
             }
             let room = if depth + 1 == depths {
                 2 * limit
             } else {
                 limit + limit / 2
             };
-            if self.known.contains(&labels) || self.known.len() < room {
-                self.known.insert(labels.clone());
+            if held(&key) {
                 self.folded[depth] += 1;
-                return Some(labels);
+                return key;
+            }
+            if self.count < room {
+                self.count += 1;
+                self.folded[depth] += 1;
+                return key;
             }
         }
         self.folded[depths] += 1;
-        None
+        SeriesKey {
+            metric: key.metric,
+            labels: Vec::new(),
+            overflow: true,
+        }
     }
 }
 
@@ -153,7 +165,7 @@ impl SeriesSet {
         Self {
             metrics,
             limit: series_limit.max(1),
-            series: BTreeMap::new(),
+            series: HashMap::new(),
             guards,
         }
     }
@@ -180,18 +192,15 @@ impl SeriesSet {
         };
         let instrument = metric.instrument;
         let keep_max = metric.keep_max;
-        let key = match guard.admit(point.labels, self.limit) {
-            Some(labels) => SeriesKey {
-                metric: point.metric,
-                labels,
-                overflow: false,
-            },
-            None => SeriesKey {
-                metric: point.metric,
-                labels: Vec::new(),
-                overflow: true,
-            },
+        let mut key = SeriesKey {
+            metric: point.metric,
+            labels: point.labels,
+            overflow: false,
         };
+        if !self.series.contains_key(&key) {
+            let series = &self.series;
+            key = guard.admit(key, self.limit, |k| series.contains_key(k));
+        }
         let entry = self.series.entry(key).or_insert_with(|| match instrument {
             Instrument::Counter => Aggregate::Counter(0.0),
             Instrument::Gauge => Aggregate::Gauge(f64::NAN),
@@ -286,6 +295,8 @@ impl SeriesSet {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::metrics::MetricQuery;
 

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod moto;
 pub mod otlp;
 pub mod proxy;
+pub mod replay;
 
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;

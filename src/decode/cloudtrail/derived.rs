@@ -118,6 +118,9 @@ pub(super) fn mfa_used(
 
 /// Result of a console sign-in event (see `signin_result`).
 pub(super) fn signin_result<'i>(r: &Record<'_, 'i>) -> Option<&'i str> {
+    if text(r.event_source) != Some("signin.amazonaws.com") {
+        return None;
+    }
     get_str(r.response_elements, "ConsoleLogin")
         .or_else(|| get_str(r.response_elements, "SwitchRole"))
 }

@@ -101,7 +101,7 @@ async fn c7_to_c11_node_roles_and_controllers() {
         points(&set, "trailflow.node_role.workload_calls"),
         expect(&[(
             &format!(
-                "node_role_arn={node_role},event_source=sqs.amazonaws.com,event_name=ReceiveMessage"
+                "node_role_arn={node_role},event_source=sqs.amazonaws.com,event_name=ReceiveMessage,account=111122223333,region=eu-west-1"
             ),
             2.0
         )])
@@ -110,11 +110,11 @@ async fn c7_to_c11_node_roles_and_controllers() {
         points(&set, "trailflow.ecr.requests"),
         expect(&[
             (
-                "repository=team/api,api=BatchGetImage,outcome=success,az=eu-west-1a",
+                "repository=team/api,api=BatchGetImage,outcome=success,az=eu-west-1a,account=111122223333,region=eu-west-1",
                 1.0
             ),
             (
-                "repository=team/api,api=GetDownloadUrlForLayer,outcome=success,az=eu-west-1a",
+                "repository=team/api,api=GetDownloadUrlForLayer,outcome=success,az=eu-west-1a,account=111122223333,region=eu-west-1",
                 3.0
             ),
         ])
@@ -133,7 +133,12 @@ async fn c7_to_c11_node_roles_and_controllers() {
         vec![(
             format!(
                 "{:?}",
-                vec![("repository", "team/api"), ("az", "eu-west-1a")]
+                vec![
+                    ("repository", "team/api"),
+                    ("az", "eu-west-1a"),
+                    ("account", "111122223333"),
+                    ("region", "eu-west-1")
+                ]
             ),
             8.0
         )],
@@ -144,14 +149,14 @@ async fn c7_to_c11_node_roles_and_controllers() {
         expect(&[
             (
                 &format!(
-                    "hosted_zone_id=Z1,caller_role={},outcome=success",
+                    "hosted_zone_id=Z1,caller_role={},outcome=success,account=111122223333,region=eu-west-1",
                     role("external-dns")
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "hosted_zone_id=Z1,caller_role={},outcome=backlog,error_code=PriorRequestNotComplete",
+                    "hosted_zone_id=Z1,caller_role={},outcome=backlog,error_code=PriorRequestNotComplete,account=111122223333,region=eu-west-1",
                     role("external-dns")
                 ),
                 1.0
@@ -164,13 +169,13 @@ async fn c7_to_c11_node_roles_and_controllers() {
         expect(&[
             (
                 &format!(
-                    "caller_role={lbc_role},event_name=CreateSecurityGroup,outcome=access_denied,error_code=Client.UnauthorizedOperation"
+                    "caller_role={lbc_role},event_name=CreateSecurityGroup,outcome=access_denied,error_code=Client.UnauthorizedOperation,account=111122223333,region=eu-west-1"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "caller_role={lbc_role},event_name=DescribeTargetHealth,outcome=throttled,error_code=Throttling"
+                    "caller_role={lbc_role},event_name=DescribeTargetHealth,outcome=throttled,error_code=Throttling,account=111122223333,region=eu-west-1"
                 ),
                 1.0
             ),
@@ -180,7 +185,7 @@ async fn c7_to_c11_node_roles_and_controllers() {
         points(&set, "trailflow.autoscaling.actions"),
         expect(&[(
             &format!(
-                "asg_name=workers,caller_role={},controller=cluster_autoscaler,event_name=TerminateInstanceInAutoScalingGroup,outcome=access_denied,error_code=AccessDenied",
+                "asg_name=workers,caller_role={},controller=cluster_autoscaler,event_name=TerminateInstanceInAutoScalingGroup,outcome=access_denied,error_code=AccessDenied,account=111122223333,region=eu-west-1",
                 role("cluster-autoscaler")
             ),
             1.0
@@ -310,8 +315,18 @@ async fn c12_c13_c14_audit_risky_changes_and_break_glass() {
     assert_eq!(
         points(&set, "trailflow.break_glass.assumptions"),
         expect(&[
-            (&format!("role_arn={bg},mfa=false,outcome=success"), 1.0),
-            (&format!("role_arn={bg},mfa=true,outcome=success"), 1.0)
+            (
+                &format!(
+                    "role_arn={bg},mfa=false,outcome=success,account=111122223333,region=eu-west-1"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=true,outcome=success,account=111122223333,region=eu-west-1"
+                ),
+                1.0
+            )
         ])
     );
 }

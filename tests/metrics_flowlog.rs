@@ -23,23 +23,23 @@ async fn f1_to_f4_flow_logs() {
         points(&set, "trailflow.flow.rejected"),
         expect(&[
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=egress,port=443,protocol=6",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=egress,port=443,protocol=6,account=1",
                 3.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=10250,protocol=6",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=10250,protocol=6,account=1",
                 2.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=443,protocol=6",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=443,protocol=6,account=1",
                 1.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=nodeport,protocol=6",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=nodeport,protocol=6,account=1",
                 1.0
             ),
             (
-                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=other,protocol=6,reject_reason=BPA",
+                "interface_id=eni-1,vpc_id=vpc-1,subnet_id=subnet-a,az_id=euw1-az1,direction=ingress,port=other,protocol=6,reject_reason=BPA,account=1",
                 1.0
             ),
         ])
@@ -49,7 +49,7 @@ async fn f1_to_f4_flow_logs() {
     assert_eq!(
         points(&set, "trailflow.flow.control_plane_rejected"),
         expect(&[(
-            "subnet=nodes-eu-west-1a,port=10250,direction=control_plane_to_node",
+            "subnet=nodes-eu-west-1a,port=10250,direction=control_plane_to_node,account=1",
             2.0
         )])
     );
@@ -57,17 +57,17 @@ async fn f1_to_f4_flow_logs() {
     assert_eq!(
         points(&set, "trailflow.flow.aws_endpoint_rejected"),
         expect(&[
-            ("service=s3,subnet_id=subnet-a", 1.0),
-            ("service=sts,subnet_id=subnet-a", 1.0)
+            ("service=s3,subnet_id=subnet-a,account=1", 1.0),
+            ("service=sts,subnet_id=subnet-a,account=1", 1.0)
         ])
     );
     assert_eq!(
         points(&set, "trailflow.flow.idle_records"),
-        expect(&[("interface_id=eni-2", 1.0)])
+        expect(&[("interface_id=eni-2,account=1", 1.0)])
     );
     assert_eq!(
         points(&set, "trailflow.flow.skipped_records"),
-        expect(&[("interface_id=eni-3", 1.0)])
+        expect(&[("interface_id=eni-3,account=1", 1.0)])
     );
     assert_eq!(
         points(&set, "trailflow.records"),

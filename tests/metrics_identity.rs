@@ -310,11 +310,17 @@ async fn c4_c5_c6_kms_denies_and_sts_endpoints() {
         points(&set, "trailflow.sts.calls"),
         expect(&[
             (
-                "region=eu-west-1,endpoint=global,outcome=throttled,error_code=Throttling",
+                "region=eu-west-1,endpoint=global,outcome=throttled,error_code=Throttling,account=111122223333",
                 1.0
             ),
-            ("region=eu-west-1,endpoint=regional,outcome=success", 1.0),
-            ("region=eu-west-1,endpoint=vpce,outcome=success", 1.0),
+            (
+                "region=eu-west-1,endpoint=regional,outcome=success,account=111122223333",
+                1.0
+            ),
+            (
+                "region=eu-west-1,endpoint=vpce,outcome=success,account=111122223333",
+                1.0
+            ),
         ])
     );
 }

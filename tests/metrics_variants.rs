@@ -71,10 +71,43 @@ async fn c14_switch_role_and_assume_role_mfa_as_aws_logs_them() {
     assert_eq!(
         points(&set, "trailflow.break_glass.assumptions"),
         expect(&[
-            (&format!("role_arn={bg},mfa=false,outcome=success"), 2.0),
-            (&format!("role_arn={bg},mfa=true,outcome=error"), 1.0),
-            (&format!("role_arn={bg},mfa=true,outcome=success"), 2.0),
-            (&format!("role_arn={bg},mfa=unknown,outcome=success"), 2.0),
+            // AssumeRole is logged in its region, the console's SwitchRole in us-east-1.
+            (
+                &format!(
+                    "role_arn={bg},mfa=false,outcome=success,account=111122223333,region=eu-west-1"
+                ),
+                2.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=true,outcome=error,account=111122223333,region=us-east-1"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=true,outcome=success,account=111122223333,region=eu-west-1"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=true,outcome=success,account=111122223333,region=us-east-1"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=unknown,outcome=success,account=111122223333,region=eu-west-1"
+                ),
+                1.0
+            ),
+            (
+                &format!(
+                    "role_arn={bg},mfa=unknown,outcome=success,account=111122223333,region=us-east-1"
+                ),
+                1.0
+            ),
         ])
     );
 }
@@ -239,14 +272,20 @@ async fn c6_endpoints_and_one_definition_of_throttled() {
     assert_eq!(
         points(&set, "trailflow.sts.calls"),
         expect(&[
-            ("region=eu-west-1,endpoint=dualstack,outcome=success", 1.0),
-            ("region=eu-west-1,endpoint=fips,outcome=success", 2.0),
             (
-                "region=eu-west-1,endpoint=global,outcome=throttled,error_code=RequestLimitExceeded",
+                "region=eu-west-1,endpoint=dualstack,outcome=success,account=111122223333",
                 1.0
             ),
             (
-                "region=eu-west-1,endpoint=regional,outcome=throttled,error_code=TooManyRequestsException",
+                "region=eu-west-1,endpoint=fips,outcome=success,account=111122223333",
+                2.0
+            ),
+            (
+                "region=eu-west-1,endpoint=global,outcome=throttled,error_code=RequestLimitExceeded,account=111122223333",
+                1.0
+            ),
+            (
+                "region=eu-west-1,endpoint=regional,outcome=throttled,error_code=TooManyRequestsException,account=111122223333",
                 1.0
             ),
         ])
@@ -364,19 +403,19 @@ async fn c8_one_observation_per_pull_c9_c11_by_their_roles() {
         expect(&[
             (
                 &format!(
-                    "caller_role={karpenter},controller=karpenter,event_name=CreateFleet,outcome=success"
+                    "caller_role={karpenter},controller=karpenter,event_name=CreateFleet,outcome=success,account=111122223333,region=eu-west-1"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "caller_role={karpenter},controller=karpenter,event_name=CreateFleet,outcome=throttled,error_code=Client.RequestLimitExceeded"
+                    "caller_role={karpenter},controller=karpenter,event_name=CreateFleet,outcome=throttled,error_code=Client.RequestLimitExceeded,account=111122223333,region=eu-west-1"
                 ),
                 1.0
             ),
             (
                 &format!(
-                    "caller_role={karpenter},controller=karpenter,event_name=TerminateInstances,outcome=success"
+                    "caller_role={karpenter},controller=karpenter,event_name=TerminateInstances,outcome=success,account=111122223333,region=eu-west-1"
                 ),
                 1.0
             ),

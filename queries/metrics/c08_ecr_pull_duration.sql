@@ -4,12 +4,12 @@
 -- description: Image pull duration, one observation per pull: from the first to the last ECR call of one node session on one repository, where a pull ends at a gap of more than 5 minutes between calls or when a new manifest request follows layer requests; by repository and AZ of the caller.
 -- table: cloudtrail
 -- value: seconds
--- labels: repository, az
+-- labels: repository, az, account, region
 -- fold: repository
 -- serves: C8 · "ECR image pull durations split by repo and node AZ"
 -- variants: Successful BatchGetImage (manifest) and GetDownloadUrlForLayer (layer) calls by the same identity (a node's assumed-role session i-...) on the same repository. The AZ is the `subnet_azs` zone of the caller's address.
 -- leaves out: Manifest checks that fetch no layer (the image was cached: nothing was pulled), layer requests without a manifest request before them (a pull split across windows), layers served from a pull-through cache or another registry, and pulls split across two windows (each part is measured where it falls). Two images of one repository pulled by one node at the same moment count as one pull: layer requests do not name their image.
-SELECT repository, MIN(az) AS az, date_part('epoch', MAX(event_time)) - date_part('epoch', MIN(event_time)) AS seconds
+SELECT repository, MIN(az) AS az, MIN(account) AS account, MIN(region) AS region, date_part('epoch', MAX(event_time)) - date_part('epoch', MIN(event_time)) AS seconds
 FROM (
     SELECT
         repository,
@@ -17,6 +17,8 @@ FROM (
         event_time,
         event_name,
         az,
+        account,
+        region,
         SUM(starts) OVER (PARTITION BY identity_arn, repository ORDER BY event_time, event_name ROWS UNBOUNDED PRECEDING) AS pull
     FROM (
         SELECT
@@ -25,6 +27,8 @@ FROM (
             event_time,
             event_name,
             COALESCE(subnet_az(source_ip), 'unknown') AS az,
+            recipient_account_id AS account,
+            aws_region AS region,
             CASE
                 WHEN LAG(event_time) OVER (PARTITION BY identity_arn, ecr_repository ORDER BY event_time, event_name) IS NULL THEN 1
                 WHEN event_time > LAG(event_time) OVER (PARTITION BY identity_arn, ecr_repository ORDER BY event_time, event_name) + INTERVAL '5 minutes' THEN 1

@@ -292,6 +292,7 @@ pub fn decode_object(
         }
         Ok(None) => {
             return finished(
+                key,
                 ContentFormat::Empty,
                 out,
                 Some(DecodeError::Empty),
@@ -301,6 +302,7 @@ pub fn decode_object(
         }
         Err(e) => {
             return finished(
+                key,
                 ContentFormat::Empty,
                 out,
                 Some(e.into()),
@@ -317,7 +319,7 @@ pub fn decode_object(
         }
     };
     let fatal = sink.finish(options, &mut out, fatal);
-    finished(format, out, fatal, object, reader.produced())
+    finished(key, format, out, fatal, object, reader.produced())
 }
 
 /// Where decompressed content goes: a streaming decoder, or a buffer for Parquet (read whole).
@@ -384,12 +386,21 @@ impl Sink {
 }
 
 fn finished(
+    key: &str,
     format: ContentFormat,
-    out: Output,
+    mut out: Output,
     fatal: Option<DecodeError>,
     object: &[u8],
     produced: u64,
 ) -> DecodedObject {
+    // Flow-log formats without the `region` field take the region of the object's key.
+    if let Some(region) = flowlog::key_region::region_of_key(key) {
+        for (kind, batch) in &mut out.batches {
+            if *kind == LogKind::FlowLog {
+                *batch = flowlog::key_region::fill_region(batch.clone(), region);
+            }
+        }
+    }
     DecodedObject {
         format,
         batches: out.batches,

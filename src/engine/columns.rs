@@ -84,7 +84,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn f1_alone_reads_its_nine_flow_log_columns_and_no_cloudtrail() {
+    async fn f1_alone_reads_its_eleven_flow_log_columns_and_no_cloudtrail() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("queries/metrics/f1_rejected_flows.sql");
         let engine = engine_of("f1.sql", &std::fs::read_to_string(path).unwrap()).await;
@@ -99,6 +99,8 @@ mod tests {
                 "dstport",
                 "protocol",
                 "reject_reason",
+                "account_id",
+                "region",
                 "action",
             ])
         );

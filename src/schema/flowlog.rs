@@ -237,7 +237,7 @@ pub const KNOWN_FIELDS: &[KnownField] = &[
         "region",
         Text,
         4,
-        "Region of the network interface.",
+        "Region of the network interface; for formats without it, the region of the object's key (`.../vpcflowlogs/<region>/...`).",
     ),
     field(
         "az-id",

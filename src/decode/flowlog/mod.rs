@@ -6,6 +6,7 @@
 //! objects (AWS's `parquet` delivery) are read by [`parquet`].
 
 mod columns;
+pub mod key_region;
 mod layout;
 pub mod parquet;
 

@@ -115,6 +115,17 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
 -- serves: pipeline · export failures",
     ),
     (
+        "daemon:last_export",
+        "-- metric: trailflow.export.last_success_time
+-- instrument: gauge
+-- unit: s
+-- description: Unix time of this replica's latest successful export, written into the export it describes (so a collector only ever holds a success). The daemon exports at least every `engine.window_max_age_secs` (30 s) even when idle, so `time()` minus it is how long trailflow has been unable to export (or dead): the failure counter cannot say so in an OTLP-only deployment, since it only arrives with the next success.
+-- table: daemon
+-- value: seconds
+-- labels:
+-- serves: pipeline · export failures; trailflow down",
+    ),
+    (
         "daemon:ledger_conflicts",
         "-- metric: trailflow.ledger.conflicts
 -- instrument: counter

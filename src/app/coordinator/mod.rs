@@ -365,9 +365,10 @@ impl Coordinator {
     /// Exports the daemon's own metrics when no window did for a while (an idle or
     /// duplicate-only stream still reports its receives and errors).
     pub async fn on_idle_tick(&mut self) {
+        // Idle or not, an export at least every `idle_export` keeps
+        // `trailflow.export.last_success_time` moving: a heartbeat alerts can watch.
         if self.retry_at.is_none()
             && self.pending.is_empty()
-            && (!self.self_points.is_empty() || !self.p.metrics.is_empty())
             && self.last_export.elapsed() >= self.p.idle_export
         {
             self.export().await;
@@ -429,6 +430,10 @@ impl Coordinator {
             .collect();
         self.completeness.exporting(&exporting);
         self.completeness.report(&self.p.metrics).await;
+        // Reaches the collector only if this export succeeds: the time of the latest success.
+        self.p
+            .metrics
+            .add("trailflow.export.last_success_time", &[], unix_seconds());
         self.self_points.extend(self.p.metrics.take());
         let mut snapshot = self.p.series.clone();
         for p in &self.pending {
@@ -502,4 +507,12 @@ impl Coordinator {
         }
         self.self_points.extend(self.p.metrics.take());
     }
+}
+
+/// Now as Unix seconds (with fractions).
+fn unix_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }

@@ -181,9 +181,10 @@ fn every_alert_has_a_runbook_section() {
     assert!(alerts.len() >= 10, "{} alerts", alerts.len());
     for a in &alerts {
         let name = a.place.trim_start_matches("alert ");
+        // Absolute, so that Alertmanager, Grafana and PagerDuty links open.
         assert!(
             rules.contains(&format!(
-                "runbook_url: \"docs/alerts.md#{}\"",
+                "runbook_url: \"https://github.com/trailflow/trailflow/blob/main/docs/alerts.md#{}\"",
                 name.to_lowercase()
             )),
             "{name}: runbook_url"
@@ -192,6 +193,147 @@ fn every_alert_has_a_runbook_section() {
             anchors.contains(&name.to_lowercase()),
             "{name}: no `## {name}` section in docs/alerts.md"
         );
+    }
+}
+
+fn generate_rules(args: &[&str]) -> std::process::Output {
+    Command::new("python3")
+        .arg(root().join("dashboards/alerts/generate.py"))
+        .args(args)
+        .output()
+        .expect("python3 runs the rule generator")
+}
+
+#[test]
+fn rules_are_current_and_take_a_deployments_runbook_base() {
+    let out = generate_rules(&["--check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.yml");
+    let out = generate_rules(&[
+        "--runbook-base",
+        "https://wiki.example.com/ops/trailflow-alerts",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = std::fs::read_to_string(&path).unwrap();
+    let alerts = alert_queries("rules.yml", &rules);
+    let links = rules
+        .matches("runbook_url: \"https://wiki.example.com/ops/trailflow-alerts#")
+        .count();
+    assert_eq!(
+        links,
+        alerts.len(),
+        "every rule links to the deployment's page"
+    );
+    let refused = generate_rules(&[
+        "--runbook-base",
+        "docs/alerts.md",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        !refused.status.success(),
+        "a relative base opens nowhere in a page"
+    );
+}
+
+/// Each `trailflow_*{...}` selector of `expr` with the text between its braces.
+fn matchers_of(expr: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(pos) = rest.find("trailflow_") {
+        let tail = &rest[pos..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let name = tail[..end].to_string();
+        let after = &tail[end..];
+        let inside = match after.strip_prefix('{') {
+            Some(body) => body[..body.find('}').unwrap_or(body.len())].to_string(),
+            None => String::new(),
+        };
+        // A metric name inside a quoted label value (label_replace, overflow labels) is no selector.
+        let quoted = pos > 0 && rest.as_bytes()[pos - 1] == b'"';
+        if !quoted {
+            out.push((name, inside));
+        }
+        rest = &tail[end..];
+    }
+    out
+}
+
+#[test]
+fn every_panel_applies_every_variable_its_metric_can_take() {
+    let catalog = trailflow::engine::load_catalog(None).unwrap();
+    let mut labels_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in catalog.metrics() {
+        for name in series_names(m) {
+            labels_of.insert(name, m.labels.iter().map(|l| label_name(l)).collect());
+        }
+    }
+    let variables = [
+        ("account", "account"),
+        ("region", "region"),
+        ("cluster", "cluster"),
+        ("role_arn", "role"),
+        ("principal_arn", "role"),
+        ("caller_role", "role"),
+        ("node_role_arn", "role"),
+    ];
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for q in shipped_queries(&root().join("dashboards")).unwrap() {
+        if !q.file.ends_with(".json") || q.place.starts_with("variable") {
+            continue;
+        }
+        for (metric, inside) in matchers_of(&q.expr) {
+            let Some(labels) = labels_of.get(&metric) else {
+                continue;
+            };
+            for (label, var) in variables {
+                if labels.contains(label) {
+                    checked += 1;
+                    if !inside.contains(&format!("{label}=~\"${var}\"")) {
+                        missing.push(format!(
+                            "{} {}: {metric} without {label}=~\"${var}\"",
+                            q.file, q.place
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} label checks");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    // The role variable lists the roles of every label that names one.
+    let iam: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("dashboards/iam-irsa.json")).unwrap(),
+    )
+    .unwrap();
+    let role = iam["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "role")
+        .unwrap();
+    let query = role["query"]["query"].as_str().unwrap();
+    for (label, var) in variables {
+        if var == "role" {
+            assert!(
+                query.contains(&format!("\"{label}\"")),
+                "$role lacks {label}: {query}"
+            );
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! return exactly the label sets the logs warrant, computed independently
 //! from `trailflow replay` over the same objects.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod expectations;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -114,11 +116,8 @@ impl Prometheus {
     }
 }
 
-/// An alert, the labels it groups by, and the label values it must return.
-type Expectation = (&'static str, Vec<&'static str>, BTreeSet<Vec<String>>);
-
 /// One series of `trailflow replay -o ndjson`: Prometheus name, labels, value.
-type Row = (String, BTreeMap<String, String>, f64);
+pub type Row = (String, BTreeMap<String, String>, f64);
 
 fn replay_rows(dir: &Path) -> Vec<Row> {
     let out = Command::new(env!("CARGO_BIN_EXE_trailflow"))
@@ -147,59 +146,6 @@ fn replay_rows(dir: &Path) -> Vec<Row> {
             )
         })
         .collect()
-}
-
-/// Label tuples `by` of the rows of `metric` passing `keep`, summed, whose sum passes `fire`.
-fn oracle(
-    rows: &[Row],
-    metric: &str,
-    by: &[&str],
-    keep: impl Fn(&BTreeMap<String, String>) -> bool,
-    fire: impl Fn(f64) -> bool,
-) -> BTreeSet<Vec<String>> {
-    let mut sums: BTreeMap<Vec<String>, f64> = BTreeMap::new();
-    for (name, labels, value) in rows {
-        if name == metric && keep(labels) {
-            let key = by
-                .iter()
-                .map(|l| labels.get(*l).cloned().unwrap_or_default())
-                .collect();
-            *sums.entry(key).or_default() += value;
-        }
-    }
-    sums.into_iter()
-        .filter(|(_, v)| fire(*v))
-        .map(|(k, _)| k)
-        .collect()
-}
-
-fn is(labels: &BTreeMap<String, String>, key: &str, values: &[&str]) -> bool {
-    labels
-        .get(key)
-        .is_some_and(|v| values.contains(&v.as_str()))
-}
-
-/// The role-name tokens the PermissionBoundaryDeniesCI rule treats as CI/CD.
-fn ci_role(arn: &str) -> bool {
-    let role = arn
-        .split(":role/")
-        .nth(1)
-        .or(arn.split(":assumed-role/").nth(1));
-    let name = role.and_then(|r| r.split('/').next()).unwrap_or_default();
-    name.to_lowercase().split(['-', '_']).any(|t| {
-        [
-            "ci",
-            "cd",
-            "github",
-            "gitlab",
-            "jenkins",
-            "buildkite",
-            "runner",
-            "deploy",
-            "pipeline",
-        ]
-        .contains(&t)
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,12 +212,14 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
         if !q.file.ends_with(".json") {
             continue;
         }
-        let expr = match q.expr.strip_prefix("label_values(") {
-            Some(args) => {
-                let (metric, label) = args.trim_end_matches(')').split_once(',').unwrap();
-                format!("count by ({}) ({metric})", label.trim())
-            }
-            None => q.expr.clone(),
+        // Variables: `query_result(expr)` runs expr; `label_values(metric, label)` lists values.
+        let expr = if let Some(inner) = q.expr.strip_prefix("query_result(") {
+            inner.strip_suffix(')').unwrap_or(inner).to_string()
+        } else if let Some(args) = q.expr.strip_prefix("label_values(") {
+            let (metric, label) = args.trim_end_matches(')').split_once(',').unwrap();
+            format!("count by ({}) ({metric})", label.trim())
+        } else {
+            q.expr.clone()
         };
         let expr = expr
             .replace("$__rate_interval", "1m")
@@ -294,184 +242,8 @@ async fn prometheus_evaluates_every_alert_as_the_logs_warrant_and_every_panel_ha
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    let none = BTreeSet::new;
     let dlq_name = stack.dlq_url.rsplit('/').next().unwrap().to_string();
-    let expected: Vec<Expectation> = vec![
-        (
-            "IRSAAudienceMismatch",
-            vec!["role_arn", "oidc_provider"],
-            oracle(
-                &rows,
-                "trailflow_irsa_token_rejections_total",
-                &["role_arn", "oidc_provider"],
-                |l| is(l, "reason", &["audience_mismatch"]),
-                |v| v > 0.0,
-            ),
-        ),
-        ("AssumeRoleFailureRatioHigh", vec!["role_arn"], {
-            let once = |l: &BTreeMap<String, String>| !is(l, "copy", &["duplicate"]);
-            let failed = |l: &BTreeMap<String, String>| once(l) && !is(l, "outcome", &["success"]);
-            let fail = oracle(
-                &rows,
-                "trailflow_sts_assume_role_calls_total",
-                &["role_arn"],
-                failed,
-                |_| true,
-            );
-            let total: BTreeMap<Vec<String>, f64> = {
-                let mut t = BTreeMap::new();
-                for (n, l, v) in &rows {
-                    if n == "trailflow_sts_assume_role_calls_total" && once(l) {
-                        *t.entry(vec![l.get("role_arn").cloned().unwrap_or_default()])
-                            .or_insert(0.0) += v;
-                    }
-                }
-                t
-            };
-            let failures = |k: &Vec<String>| {
-                rows.iter()
-                    .filter(|(n, l, _)| {
-                        n == "trailflow_sts_assume_role_calls_total"
-                            && failed(l)
-                            && l.get("role_arn").cloned().unwrap_or_default() == k[0]
-                    })
-                    .map(|r| r.2)
-                    .sum::<f64>()
-            };
-            fail.into_iter()
-                .filter(|k| total[k] >= 10.0 && failures(k) / total[k] > 0.2)
-                .collect()
-        }),
-        (
-            "PermissionBoundaryDeniesCI",
-            vec!["principal_arn", "event_name"],
-            oracle(
-                &rows,
-                "trailflow_access_denied_total",
-                &["principal_arn", "event_name"],
-                |l| {
-                    is(l, "cause", &["permissions_boundary"])
-                        && !is(l, "copy", &["duplicate"])
-                        && l.get("principal_arn").is_some_and(|a| ci_role(a))
-                },
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "BreakGlassRoleAssumed",
-            vec!["role_arn", "mfa"],
-            oracle(
-                &rows,
-                "trailflow_break_glass_assumptions_total",
-                &["role_arn", "mfa"],
-                |l| is(l, "outcome", &["success"]),
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "KMSCrossAccountThrottling",
-            vec!["key_arn", "caller_account"],
-            oracle(
-                &rows,
-                "trailflow_kms_decrypt_calls_total",
-                &["key_arn", "caller_account"],
-                |l| {
-                    is(l, "cross_account", &["true"])
-                        && is(l, "outcome", &["throttled"])
-                        && !is(l, "copy", &["duplicate"])
-                },
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "CloudTrailLoggingStopped",
-            vec!["account", "region", "event_name"],
-            oracle(
-                &rows,
-                "trailflow_cloudtrail_trail_changes_total",
-                &["account", "region", "event_name"],
-                |l| {
-                    is(l, "event_name", &["StopLogging", "DeleteTrail"])
-                        && is(l, "outcome", &["success"])
-                },
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "CloudTrailDeliveryGap",
-            vec!["account", "region"],
-            oracle(
-                &rows,
-                "trailflow_cloudtrail_last_event_time_seconds",
-                &["account", "region"],
-                |_| true,
-                |v| now - v > 3600.0,
-            ),
-        ),
-        (
-            "CloudTrailFilesMissing",
-            vec!["account", "region"],
-            oracle(
-                &rows,
-                "trailflow_cloudtrail_digest_missing_files",
-                &["account", "region"],
-                |_| true,
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "SecurityGroupOpenedToWorld",
-            vec!["account", "event_name", "target"],
-            oracle(
-                &rows,
-                "trailflow_risky_changes_total",
-                &["account", "event_name", "target"],
-                |l| {
-                    is(
-                        l,
-                        "event_name",
-                        &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"],
-                    ) && is(l, "outcome", &["success"])
-                        && !is(l, "managed", &["lb_controller"])
-                },
-                |v| v > 0.0,
-            ),
-        ),
-        (
-            "ControlPlaneRejects",
-            vec!["subnet", "port", "direction"],
-            oracle(
-                &rows,
-                "trailflow_flow_control_plane_rejected_total",
-                &["subnet", "port", "direction"],
-                |_| true,
-                |v| v > 20.0,
-            ),
-        ),
-        // A spike needs an hour of history before it; a replay has none.
-        ("RejectSpike", vec!["port", "subnet_id"], none()),
-        (
-            "FlowLogRecordsSkipped",
-            vec!["interface_id"],
-            oracle(
-                &rows,
-                "trailflow_flow_skipped_records_total",
-                &["interface_id"],
-                |_| true,
-                |v| v > 0.0,
-            ),
-        ),
-        ("TrailflowQueueLagHigh", vec![], none()),
-        ("TrailflowBacklog", vec!["queue"], none()),
-        (
-            "TrailflowDeadLetters",
-            vec!["queue"],
-            BTreeSet::from([vec![dlq_name]]),
-        ),
-        ("TrailflowExportFailing", vec![], none()),
-        ("TrailflowRecordErrors", vec!["kind"], none()),
-        ("TrailflowSeriesOverflow", vec!["metric", "label"], none()),
-    ];
+    let expected = expectations::expected(&rows, now, &dlq_name);
     let alerts: BTreeMap<String, String> = trailflow::metrics::usage::alert_queries(
         "trailflow.rules.yml",
         &std::fs::read_to_string(root().join("dashboards/alerts/trailflow.rules.yml")).unwrap(),

@@ -559,7 +559,6 @@ fn envelopes_and_other_json_are_not_taken_for_cloudtrail() {
         "awslabs__aws-lambda-rust-runtime/lambda-events/src/fixtures/example-sqs-api-event-obj.json",
         "awslabs__aws-lambda-rust-runtime/lambda-events/src/fixtures/example-eventbridge-schedule.json",
         "grafana__loki/tools/lambda-promtail/testdata/eventbridge-s3-event.json",
-        "grafana__loki/tools/lambda-promtail/testdata/waflog.log.gz",
     ];
     for rel in envelopes {
         let d = decode_file(&root, rel);

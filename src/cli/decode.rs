@@ -18,6 +18,8 @@ pub struct DecodeSummary {
     pub record_errors: u64,
     /// Objects that ended with an object-level error.
     pub failed_objects: u64,
+    /// Records skipped by design (CloudWatch Logs streams trailflow does not read).
+    pub skipped: u64,
 }
 
 impl DecodeSummary {
@@ -80,6 +82,7 @@ pub fn run(
             writeln!(stderr, "{name}: ... and {undescribed} more record errors")?;
         }
         summary.record_errors += decoded.errors.count;
+        summary.skipped += decoded.skipped;
         if let Some(fatal) = &decoded.fatal {
             summary.failed_objects += 1;
             writeln!(
@@ -98,7 +101,7 @@ pub fn run(
         .collect();
     writeln!(
         stderr,
-        "decoded {} objects: {} rows; {} record errors, {} failed objects",
+        "decoded {} objects: {} rows; {} record errors, {} failed objects{}",
         summary.objects,
         if rows_text.is_empty() {
             "no".to_string()
@@ -106,7 +109,12 @@ pub fn run(
             rows_text.join(", ")
         },
         summary.record_errors,
-        summary.failed_objects
+        summary.failed_objects,
+        if summary.skipped > 0 {
+            format!(", {} records of other log streams skipped", summary.skipped)
+        } else {
+            String::new()
+        }
     )?;
     Ok(summary)
 }

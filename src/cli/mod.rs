@@ -228,6 +228,13 @@ pub enum KindArg {
     Cloudtrail,
     /// VPC Flow Logs.
     Flowlog,
+    /// Kubernetes audit events (CloudWatch Logs envelopes from Firehose, or bare events).
+    #[value(name = "k8s_audit")]
+    K8sAudit,
+    /// Elastic Load Balancing access and connection logs.
+    Elb,
+    /// AWS WAF logs.
+    Waf,
 }
 
 impl From<KindArg> for KindHint {
@@ -236,6 +243,9 @@ impl From<KindArg> for KindHint {
             KindArg::Auto => KindHint::Auto,
             KindArg::Cloudtrail => KindHint::CloudTrail,
             KindArg::Flowlog => KindHint::FlowLog,
+            KindArg::K8sAudit => KindHint::K8sAudit,
+            KindArg::Elb => KindHint::Elb,
+            KindArg::Waf => KindHint::Waf,
         }
     }
 }

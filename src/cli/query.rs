@@ -80,6 +80,9 @@ fn time_column(kind: LogKind) -> &'static str {
         LogKind::CloudTrail | LogKind::CloudTrailInsight => "event_time",
         LogKind::CloudTrailDigest => "digest_end_time",
         LogKind::FlowLog => "start",
+        LogKind::ElbAccess => "time",
+        LogKind::Waf => "timestamp",
+        LogKind::K8sAudit => "stage_time",
     }
 }
 

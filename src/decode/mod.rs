@@ -9,11 +9,15 @@
 //! [`DecodedObject::fatal`]; the records decoded before it are kept.
 
 pub mod cloudtrail;
+pub mod cloudwatch;
+pub mod elb;
 pub mod flowlog;
 pub mod gzip;
 pub mod json_split;
+pub mod k8s_audit;
 mod selection;
 pub mod timestamp;
+pub mod waf;
 mod whole_inflate;
 
 use std::fmt;
@@ -36,6 +40,12 @@ pub enum KindHint {
     CloudTrail,
     /// VPC Flow Logs (text with or without header, or Parquet).
     FlowLog,
+    /// Elastic Load Balancing access and connection logs.
+    Elb,
+    /// AWS WAF logs.
+    Waf,
+    /// Kubernetes audit events: CloudWatch Logs envelopes from Firehose, or bare events.
+    K8sAudit,
 }
 
 /// Options of the decoders.
@@ -145,6 +155,8 @@ pub struct Output {
     pub batches: Vec<(LogKind, RecordBatch)>,
     /// Record errors.
     pub errors: ErrorLog,
+    /// Records deliberately not decoded (CloudWatch Logs streams of other logs).
+    pub skipped: u64,
 }
 
 impl Output {
@@ -152,6 +164,7 @@ impl Output {
         Self {
             batches: Vec::new(),
             errors: ErrorLog::new(max_error_details),
+            skipped: 0,
         }
     }
 
@@ -185,6 +198,9 @@ pub struct DecodedObject {
     pub batches: Vec<(LogKind, RecordBatch)>,
     /// Record errors (counted, first few described).
     pub errors: ErrorLog,
+    /// Records deliberately not decoded: CloudWatch Logs events of streams trailflow does not
+    /// read (an EKS control plane's other logs).
+    pub skipped: u64,
     /// The object-level error that ended decoding early, if any.
     pub fatal: Option<DecodeError>,
     /// Size of the object as stored.
@@ -223,6 +239,12 @@ pub enum ContentFormat {
     FlowLogText,
     /// Flow logs in Parquet.
     FlowLogParquet,
+    /// Load balancer access or connection logs.
+    ElbText,
+    /// AWS WAF JSON records.
+    WafJson,
+    /// CloudWatch Logs envelopes or Kubernetes audit events.
+    CloudWatchJson,
     /// Nothing to decode (empty object).
     Empty,
 }
@@ -232,6 +254,10 @@ pub fn kind_from_key(key: &str) -> Option<KindHint> {
     let lower = key.to_ascii_lowercase();
     if lower.contains("/vpcflowlogs/") || lower.starts_with("vpcflowlogs/") {
         Some(KindHint::FlowLog)
+    } else if key.contains("/elasticloadbalancing/") {
+        Some(KindHint::Elb)
+    } else if key.contains("/WAFLogs/") || lower.contains("aws-waf-logs-") {
+        Some(KindHint::Waf)
     } else if key.contains("/CloudTrail/")
         || key.contains("/CloudTrail-Digest/")
         || key.contains("/CloudTrail-Insight/")
@@ -249,9 +275,30 @@ fn format_from_content(first: &[u8]) -> ContentFormat {
     let start = first
         .iter()
         .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    // The first record says which JSON or text log this is; 64 KiB holds it.
+    let head = &first[..first.len().min(64 * 1024)];
+    let has = |needle: &str| memchr::memmem::find(head, needle.as_bytes()).is_some();
     match start.map(|i| first[i]) {
-        Some(b'{') | Some(b'[') => ContentFormat::CloudTrailJson,
-        _ => ContentFormat::FlowLogText,
+        Some(b'{') | Some(b'[') => {
+            if has("\"messageType\"") || has("\"audit.k8s.io/") {
+                ContentFormat::CloudWatchJson
+            } else if has("\"webaclId\"") && has("\"httpRequest\"") {
+                ContentFormat::WafJson
+            } else {
+                ContentFormat::CloudTrailJson
+            }
+        }
+        _ => {
+            // The first line that is not a comment (some tools write a `#` line first).
+            let line = head
+                .split(|b| *b == b'\n')
+                .map(|l| l.trim_ascii())
+                .find(|l| !l.is_empty() && !l.starts_with(b"#"));
+            match line.map(std::str::from_utf8) {
+                Some(Ok(line)) if elb::looks_like_elb(line) => ContentFormat::ElbText,
+                _ => ContentFormat::FlowLogText,
+            }
+        }
     }
 }
 
@@ -280,10 +327,17 @@ pub fn decode_object(
                 (KindHint::CloudTrail, _) => ContentFormat::CloudTrailJson,
                 (KindHint::FlowLog, ContentFormat::FlowLogParquet) => ContentFormat::FlowLogParquet,
                 (KindHint::FlowLog, _) => ContentFormat::FlowLogText,
+                (KindHint::Elb, _) => ContentFormat::ElbText,
+                (KindHint::Waf, _) => ContentFormat::WafJson,
+                (KindHint::K8sAudit, _) => ContentFormat::CloudWatchJson,
                 (KindHint::Auto, f) => f,
             };
             let mut sink = Sink::new(format, options, first.len());
-            if whole {
+            if whole && let Sink::Buffered(format, _) = sink {
+                // In memory already: decoded where it lies, not copied.
+                decode_buffered(format, key, first, options, &mut out);
+                sink = Sink::Done;
+            } else if whole {
                 sink.push_whole(first, &mut out);
             } else {
                 sink.push(first, &mut out);
@@ -318,7 +372,7 @@ pub fn decode_object(
             Err(e) => break Some(e.into()),
         }
     };
-    let fatal = sink.finish(options, &mut out, fatal);
+    let fatal = sink.finish(key, options, &mut out, fatal);
     finished(key, format, out, fatal, object, reader.produced())
 }
 
@@ -326,7 +380,12 @@ pub fn decode_object(
 enum Sink {
     CloudTrail(Box<cloudtrail::CloudTrailDecoder>),
     FlowLog(Box<flowlog::FlowLogDecoder>),
+    /// Parquet flow logs, read whole.
     Whole(Vec<u8>),
+    /// Load balancer, WAF and CloudWatch Logs objects, decoded whole at the end.
+    Buffered(ContentFormat, Vec<u8>),
+    /// Decoded already.
+    Done,
 }
 
 impl Sink {
@@ -341,6 +400,9 @@ impl Sink {
             ContentFormat::FlowLogParquet | ContentFormat::Empty => {
                 Sink::Whole(Vec::with_capacity(size_hint))
             }
+            ContentFormat::ElbText | ContentFormat::WafJson | ContentFormat::CloudWatchJson => {
+                Sink::Buffered(format, Vec::with_capacity(size_hint))
+            }
         }
     }
 
@@ -348,7 +410,8 @@ impl Sink {
         match self {
             Sink::CloudTrail(d) => d.push(chunk, out),
             Sink::FlowLog(d) => d.push(chunk, out),
-            Sink::Whole(content) => content.extend_from_slice(chunk),
+            Sink::Whole(content) | Sink::Buffered(_, content) => content.extend_from_slice(chunk),
+            Sink::Done => {}
         }
     }
 
@@ -368,6 +431,7 @@ impl Sink {
     /// emit what they decoded before it; a cut Parquet file is not read).
     fn finish(
         self,
+        key: &str,
         options: &DecodeOptions,
         out: &mut Output,
         fatal: Option<DecodeError>,
@@ -380,8 +444,33 @@ impl Sink {
                     return flowlog::parquet::decode(content.into(), options.batch_rows, out).err();
                 }
             }
+            // Text and JSON lines: what was read before a fatal error (a cut gzip member) is
+            // still decoded; a partial last record is reported as a record error.
+            Sink::Buffered(format, content) => decode_buffered(format, key, &content, options, out),
+            Sink::Done => {}
         }
         fatal
+    }
+}
+
+/// Decodes the whole content of a load balancer, WAF or CloudWatch Logs object.
+fn decode_buffered(
+    format: ContentFormat,
+    key: &str,
+    content: &[u8],
+    options: &DecodeOptions,
+    out: &mut Output,
+) {
+    match format {
+        ContentFormat::ElbText => elb::decode(
+            key,
+            content,
+            options.batch_rows,
+            options.columns.mask(LogKind::ElbAccess).cloned(),
+            out,
+        ),
+        ContentFormat::WafJson => waf::decode(content, options.split, options.batch_rows, out),
+        _ => cloudwatch::decode(content, options, out),
     }
 }
 
@@ -405,6 +494,7 @@ fn finished(
         format,
         batches: out.batches,
         errors: out.errors,
+        skipped: out.skipped,
         fatal,
         stored_bytes: object.len() as u64,
         content_bytes: produced,

@@ -10,7 +10,7 @@ use crate::decode::ColumnSelection;
 use crate::schema::LogKind;
 
 /// The tables whose decoders honour a selection.
-const SELECTABLE: [LogKind; 2] = [LogKind::CloudTrail, LogKind::FlowLog];
+const SELECTABLE: [LogKind; 3] = [LogKind::CloudTrail, LogKind::FlowLog, LogKind::ElbAccess];
 
 /// The columns of the window tables that `plans` (optimized: projections pushed into the
 /// scans) read. A table no plan reads gets an empty selection; a scan without a projection

@@ -38,6 +38,17 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
 -- serves: pipeline · decode errors by kind",
     ),
     (
+        "daemon:skipped_records",
+        "-- metric: trailflow.pipeline.skipped_records
+-- instrument: counter
+-- unit: {record}
+-- description: Records deliberately not decoded, by log kind: CloudWatch Logs events of streams trailflow does not read (an EKS control plane's API server, authenticator, scheduler and controller-manager logs, which share the audit log's group).
+-- table: daemon
+-- value: records
+-- labels: kind
+-- serves: pipeline · records skipped by design",
+    ),
+    (
         "daemon:messages",
         "-- metric: trailflow.sqs.messages
 -- instrument: counter

@@ -18,7 +18,7 @@ dropped while decoding and exist nowhere downstream.
 This file is generated from `src/schema/` by `TRAILFLOW_UPDATE_DOCS=1 cargo test --test docs`.
 ";
 
-const TABLE_NOTES: [(LogKind, &str); 4] = [
+const TABLE_NOTES: [(LogKind, &str); 7] = [
     (
         LogKind::CloudTrail,
         "CloudTrail management and data events. Accepted containers: a log file `{\"Records\": [...]}`, \
@@ -41,6 +41,30 @@ const TABLE_NOTES: [(LogKind, &str); 4] = [
          field AWS publishes for versions 2 to 8, named as in AWS's Parquet delivery (hyphens become underscores); \
          the fields a file's header lacks are null, and `-` is null. A header field trailflow does not know is \
          kept as an extra text column after these (in `decode` output; the SQL tables keep the columns below).",
+    ),
+    (
+        LogKind::ElbAccess,
+        "Elastic Load Balancing logs from `AWSLogs/<account>/elasticloadbalancing/<region>/...`: Application Load \
+         Balancer access logs and connection logs (`conn_log...`), Network Load Balancer (TLS listener) access logs \
+         and Classic Load Balancer access logs, told apart by their first fields. Space-separated with quoted fields; \
+         `-` is null and so are `-1` timings; fields AWS appends after the known ones are ignored, as AWS asks. \
+         Columns a log type does not have are null.",
+    ),
+    (
+        LogKind::Waf,
+        "AWS WAF logs (one JSON object a line, as S3 or Firehose delivery writes them). Secrets never reach the \
+         table: the values of the `Authorization`, `Proxy-Authorization` and `Cookie` headers are replaced while \
+         decoding.",
+    ),
+    (
+        LogKind::K8sAudit,
+        "Kubernetes API server audit events of EKS clusters, as the control plane's CloudWatch Logs reach S3 through \
+         a subscription filter and Firehose: objects of concatenated gzip members, each a CloudWatch Logs envelope \
+         (`messageType`, `owner`, `logGroup`, `logStream`, `logEvents[]`). Only the `kube-apiserver-audit-*` streams \
+         of `/aws/eks/<cluster>/cluster` become rows; `CONTROL_MESSAGE` envelopes are dropped and the other streams \
+         are skipped and counted. Firehose's message-extraction mode (bare audit events, one a line) and a plain \
+         audit log file decode too. The same envelopes carrying CloudTrail events or VPC flow records go to those \
+         tables.",
     ),
 ];
 

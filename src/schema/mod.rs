@@ -5,9 +5,12 @@
 pub mod cloudtrail;
 pub mod columns;
 pub mod docs;
+pub mod elb;
 pub mod flowlog;
+pub mod k8s_audit;
 mod nulls;
 pub(crate) mod table;
+pub mod waf;
 
 use std::fmt;
 use std::str::FromStr;
@@ -26,15 +29,24 @@ pub enum LogKind {
     CloudTrailDigest,
     /// VPC Flow Log records.
     FlowLog,
+    /// Elastic Load Balancing access and connection logs.
+    ElbAccess,
+    /// AWS WAF logs.
+    Waf,
+    /// Kubernetes audit events from EKS.
+    K8sAudit,
 }
 
 impl LogKind {
     /// Every kind, in table order.
-    pub const ALL: [LogKind; 4] = [
+    pub const ALL: [LogKind; 7] = [
         LogKind::CloudTrail,
         LogKind::CloudTrailInsight,
         LogKind::CloudTrailDigest,
         LogKind::FlowLog,
+        LogKind::ElbAccess,
+        LogKind::Waf,
+        LogKind::K8sAudit,
     ];
 
     /// The SQL table name of this kind.
@@ -44,6 +56,9 @@ impl LogKind {
             LogKind::CloudTrailInsight => "cloudtrail_insight",
             LogKind::CloudTrailDigest => "cloudtrail_digest",
             LogKind::FlowLog => "flowlog",
+            LogKind::ElbAccess => "elb_access",
+            LogKind::Waf => "waf",
+            LogKind::K8sAudit => "k8s_audit",
         }
     }
 
@@ -54,6 +69,9 @@ impl LogKind {
             LogKind::CloudTrailInsight => cloudtrail::insight_schema(),
             LogKind::CloudTrailDigest => cloudtrail::digest_schema(),
             LogKind::FlowLog => flowlog::schema(),
+            LogKind::ElbAccess => elb::elb_schema(),
+            LogKind::Waf => waf::waf_schema(),
+            LogKind::K8sAudit => k8s_audit::audit_schema(),
         }
     }
 }

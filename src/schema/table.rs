@@ -106,7 +106,8 @@ macro_rules! define_table {
                     std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
                         $(
                             arrow::datatypes::Field::new(
-                                stringify!($name),
+                                // A raw identifier (`r#type`) names the column `type`.
+                                stringify!($name).trim_start_matches("r#"),
                                 define_table!(@dtype $kind),
                                 true,
                             )

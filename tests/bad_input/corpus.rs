@@ -431,6 +431,7 @@ pub fn cases() -> Vec<Case> {
         kept: 2,
         error: None,
     });
+    out.extend(crate::edge::cases());
     out
 }
 

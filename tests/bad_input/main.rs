@@ -4,6 +4,7 @@
 //! the good records of the same object kept.
 
 mod corpus;
+mod edge;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -211,6 +211,13 @@ impl Coordinator {
                     &[kind],
                     decoded.stored_bytes as f64,
                 );
+                if decoded.skipped > 0 {
+                    m.add(
+                        "trailflow.pipeline.skipped_records",
+                        &[kind],
+                        decoded.skipped as f64,
+                    );
+                }
                 if decoded.errors.count > 0 {
                     m.add(
                         "trailflow.pipeline.record_errors",

@@ -316,10 +316,50 @@ PIPELINE = dashboard(
         ts("Objects by outcome", [(f'sum by (outcome) ({rate("trailflow_pipeline_objects_total")})', "{{outcome}}")], "short", stack=True),
         ts("Bytes by kind", [(f'sum by (kind) ({rate("trailflow_pipeline_bytes_total")})', "{{kind}}")], "Bps"),
         ts("Record errors by kind", [(f'sum by (kind) ({per("trailflow_pipeline_record_errors_total", CT)})', "{{kind}}")], "short", f"{PER_CT}."),
+        ts("Records skipped by kind", [(f'sum by (kind) ({per("trailflow_pipeline_skipped_records_total", CT)})', "{{kind}}")], "short", f"{PER_CT}: CloudWatch Logs streams trailflow does not read (an EKS control plane's other logs)."),
         ts("SQS messages by outcome", [(f'sum by (outcome, envelope) ({rate("trailflow_sqs_messages_total")})', "{{outcome}} {{envelope}}")], "short", stack=True),
         ts("Redeliveries and visibility extensions", [(f'sum({rate("trailflow_sqs_redeliveries_total")})', "redelivered"), (f'sum by (outcome) ({rate("trailflow_sqs_visibility_extensions_total")})', "extension {{outcome}}")], "short"),
         ts("Exports and ledger conflicts", [(f'sum by (outcome) ({rate("trailflow_export_attempts_total")})', "export {{outcome}}"), (f'sum({rate("trailflow_ledger_conflicts_total")})', "ledger conflict")], "short"),
         ts("Folded labels by metric", [(f'sum by (metric, label) ({per("trailflow_series_overflow_total", "1h")})', "{{metric}} {{label}}")], "short", "Which label of which metric was folded to other (* : the whole label set went to the overflow series)."),
+    ],
+)
+
+KUBERNETES = dashboard(
+    "trailflow-kubernetes-audit",
+    "trailflow / Kubernetes audit",
+    "What EKS's API server audit log says (K1-K5): who changed cluster access, drains held up by PodDisruptionBudgets, Pod Security gaps, slow API requests and authentication failures. Counts are per 15 minutes.",
+    [
+        stat("Access changes (24h)", f'sum({per("trailflow_k8s_access_changes_total", "24h", q("outcome", "=", "success"))})', description="K1: aws-auth edits and bindings to cluster-admin or system:masters."),
+        stat("Evictions blocked (1h)", f'sum({per("trailflow_k8s_evictions_blocked_total", "1h")})', description="K2: evictions refused with 429 by a PodDisruptionBudget."),
+        stat("Pod Security findings (24h)", f'sum({per("trailflow_k8s_pod_security_total", "24h")})', description="K3"),
+        stat("Authentication failures (1h)", f'sum({per("trailflow_k8s_auth_failures_total", "1h", q("kind", "=", "unauthenticated"))})', description="K5: 401s."),
+        table("Who changed cluster access (24h)", f'sum by (cluster, user, change, verb, outcome) ({per("trailflow_k8s_access_changes_total", "24h")})', "K1: the IAM ARN behind an EKS user where the authenticator gives it."),
+        ts("Evictions blocked by namespace", [(f'sum by (cluster, namespace) ({per("trailflow_k8s_evictions_blocked_total", CT)})', "{{cluster}} {{namespace}}")], "short", f"K2, {PER_CT}: a node drain (upgrade, Karpenter, cluster autoscaler) waits on these namespaces' PDBs."),
+        table("Pod Security findings (24h)", f'sum by (cluster, namespace, finding) ({per("trailflow_k8s_pod_security_total", "24h")})', "K3: namespaces created without pod-security.kubernetes.io/enforce, and requests the audit level flags."),
+        ts("API request latency p99 by verb", [(hist("trailflow_k8s_request_duration_seconds_bucket", "cluster, verb", 0.99), "{{cluster}} {{verb}}")], "s", "K4: from the request's arrival to its completed response; mutating requests wait on admission webhooks."),
+        ts("Slowest mutating resources (p99)", [(f'topk(10, {hist("trailflow_k8s_request_duration_seconds_bucket", "cluster, resource", 0.99).replace("_bucket{", "_bucket{verb=~" + chr(34) + "create|update|patch|delete" + chr(34) + ",", 1)})', "{{cluster}} {{resource}}")], "s", "K4: a webhook that slows one resource shows here."),
+        ts("Authentication failures and anonymous requests", [(f'sum by (cluster, kind, outcome) ({per("trailflow_k8s_auth_failures_total", CT)})', "{{cluster}} {{kind}} {{outcome}}")], "short", f"K5, {PER_CT}."),
+    ],
+)
+
+LOAD_BALANCERS = dashboard(
+    "trailflow-load-balancers",
+    "trailflow / Load balancers and WAF",
+    "Elastic Load Balancing access logs (L1, L2) and AWS WAF (W1): whose 5xx it is, how fast targets answer, and WAF blocks beside the application's own 4xx. Counts are per 15 minutes (load balancers write a log every 5).",
+    [
+        stat("Load balancer 5xx (15m)", f'sum({per("trailflow_elb_server_errors_total", CT, q("origin", "=", "elb"))})', description="L1: the load balancer's own 5xx: the target reset, timed out or was missing."),
+        stat("Target 5xx (15m)", f'sum({per("trailflow_elb_server_errors_total", CT, q("origin", "=", "target"))})', description="L1: the application's own 5xx."),
+        stat("WAF blocks (15m)", f'sum({per("trailflow_waf_requests_total", CT, q("action", "=", "BLOCK"))})', description="W1"),
+        stat("Application 4xx (15m)", f'sum({per("trailflow_elb_client_errors_total", CT, q("origin", "=", "target"))})', description="W1"),
+        ts("5xx by load balancer, origin and class", [(f'sum by (elb, origin, class) ({per("trailflow_elb_server_errors_total", CT)})', "{{elb}} {{origin}} {{class}}")], "short", f"L1, {PER_CT}: timeout (504, the idle timeout), reset (502), unavailable (503), target."),
+        table("5xx by target group (1h)", f'sum by (elb, target_group_arn, status, class, error_reason) ({per("trailflow_elb_server_errors_total", "1h")})', "L1"),
+        ts("Target response time p90 by target group", [(hist("trailflow_elb_target_response_time_seconds_bucket", "target_group_arn"), "{{target_group_arn}}")], "s", "L2"),
+        ts("WAF blocks vs application 4xx by host", [
+            (f'sum by (host) ({per("trailflow_waf_requests_total", CT, q("action", "=", "BLOCK"))})', "WAF blocked {{host}}"),
+            (f'sum by (host) ({per("trailflow_elb_client_errors_total", CT, q("origin", "=", "target"))})', "application 4xx {{host}}"),
+            (f'sum by (host) ({per("trailflow_elb_client_errors_total", CT, q("origin", "=", "waf"))})', "403 by WAF at the ALB {{host}}"),
+        ], "short", f"W1, {PER_CT}: clients complaining about 403s? WAF or the application."),
+        table("WAF decisions by rule (1h)", f'sum by (web_acl, action, rule, rule_type, host) ({per("trailflow_waf_requests_total", "1h")})', "W1"),
     ],
 )
 
@@ -330,6 +370,8 @@ DASHBOARDS = {
     "cluster-controllers.json": CONTROLLERS,
     "audit-integrity.json": AUDIT,
     "pipeline-health.json": PIPELINE,
+    "kubernetes-audit.json": KUBERNETES,
+    "load-balancers.json": LOAD_BALANCERS,
 }
 
 

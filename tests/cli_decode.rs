@@ -28,14 +28,20 @@ fn ndjson_over_samples_uses_schema_names() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 101 + 2 + 4 + 29);
+    // CloudTrail events, Insights, digest rows, flow records, load balancer entries, WAF
+    // records and audit events (samples/README.md).
+    assert_eq!(rows.len(), 101 + 2 + 4 + 29 + 30 + 10 + 20);
     assert!(
         rows.iter()
             .any(|r| r["event_name"] == "AssumeRoleWithWebIdentity")
     );
     assert!(rows.iter().any(|r| r["log_status"] == "NODATA"));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("decoded 8 objects"), "{stderr}");
+    assert!(stderr.contains("decoded 13 objects"), "{stderr}");
+    assert!(
+        stderr.contains("2 records of other log streams skipped"),
+        "{stderr}"
+    );
     assert!(!stdout.contains(trailflow::synth::samples::PLANTED_SESSION_TOKEN));
 }
 

@@ -154,7 +154,7 @@ fn dashboards_are_provisioning_ready_and_current() {
             }
         }
     }
-    assert_eq!(uids.len(), 6, "six dashboards");
+    assert_eq!(uids.len(), 8, "eight dashboards");
     let out = Command::new("python3")
         .arg(dir.join("generate.py"))
         .arg("--check")

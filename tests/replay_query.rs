@@ -51,7 +51,7 @@ fn replay_over_samples_gives_the_scenario_totals() {
     ]);
     assert!(ok, "{stderr}");
     assert!(
-        stderr.contains("replayed 8 objects: 136 records"),
+        stderr.contains("replayed 13 objects: 196 records"),
         "{stderr}"
     );
     let series: Vec<Value> = stdout
@@ -398,7 +398,7 @@ fn ad_hoc_sql_outputs_and_time_ranges() {
     ]);
     assert!(ok);
     assert!(
-        stderr.contains("from 0 objects (8 pruned by time range)"),
+        stderr.contains("from 0 objects (13 pruned by time range)"),
         "{stderr}"
     );
     let (table, stderr, ok) = trailflow(&[

@@ -1,5 +1,6 @@
 //! The session token planted in `samples/` (an `AssumeRoleWithWebIdentity`
-//! response's `credentials`) must not reach any output: decode in every
+//! response's `credentials`) and the `Authorization` and `Cookie` headers planted in its WAF
+//! log must not reach any output: decode in every
 //! format, Parquet files, query results, replay, the daemon's logs at trace
 //! level, its export and `/metrics`. Every file and stream is searched.
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::daemon::{free_port, http_get};
-use trailflow::synth::samples::PLANTED_SESSION_TOKEN;
+use trailflow::synth::samples::{PLANTED_AUTHORIZATION, PLANTED_COOKIE, PLANTED_SESSION_TOKEN};
 
 fn samples() -> PathBuf {
     Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("samples")
@@ -32,7 +33,14 @@ fn trailflow(args: &[&str], env: &[(&str, &str)]) -> Output {
 /// Fails when `bytes` hold the token or any part of a credentials object.
 fn clean(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
-    for secret in [PLANTED_SESSION_TOKEN, "secretAccessKey", "sessionToken"] {
+    for secret in [
+        PLANTED_SESSION_TOKEN,
+        "secretAccessKey",
+        "sessionToken",
+        PLANTED_AUTHORIZATION,
+        PLANTED_COOKIE,
+        "PLANTED-WAF",
+    ] {
         assert!(!text.contains(secret), "{what} contains `{secret}`");
     }
 }
@@ -54,16 +62,29 @@ fn clean_dir(dir: &Path) -> usize {
 #[test]
 fn the_planted_token_is_in_the_input() {
     // Otherwise the searches below prove nothing.
-    let found = trailflow::synth::samples::objects().iter().any(|o| {
-        let mut text = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::MultiGzDecoder::new(&o.bytes[..]),
-            &mut text,
-        )
-        .unwrap();
-        String::from_utf8_lossy(&text).contains(PLANTED_SESSION_TOKEN)
-    });
-    assert!(found, "samples/ no longer carries the planted token");
+    let contents: Vec<String> = trailflow::synth::samples::objects()
+        .iter()
+        .map(|o| {
+            let mut text = Vec::new();
+            // Classic Load Balancer logs are plain text.
+            if o.bytes.starts_with(&[0x1f, 0x8b]) {
+                std::io::Read::read_to_end(
+                    &mut flate2::read::MultiGzDecoder::new(&o.bytes[..]),
+                    &mut text,
+                )
+                .unwrap();
+            } else {
+                text = o.bytes.clone();
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+        .collect();
+    for secret in [PLANTED_SESSION_TOKEN, PLANTED_AUTHORIZATION, PLANTED_COOKIE] {
+        assert!(
+            contents.iter().any(|c| c.contains(secret)),
+            "samples/ no longer carries the planted `{secret}`"
+        );
+    }
 }
 
 #[test]

@@ -447,4 +447,102 @@ CASES = [
             quiet("TrailflowSeriesOverflow", 75),
         ],
     ),
+    (
+        "Access granted in a cluster: a cluster-admin binding pages, aws-auth edits warn, refused ones do neither",
+        [
+            s("trailflow_k8s_access_changes_total", burst(5, 1), cluster="prod-eks", user="arn:aws:sts::111122223333:assumed-role/platform-admin/alice", change="cluster_admin_binding", verb="create", outcome="success", account=ACCT, instance="a"),
+            s("trailflow_k8s_access_changes_total", burst(5, 1), cluster="prod-eks", user="arn:aws:sts::111122223333:assumed-role/platform-admin/alice", change="aws_auth", verb="update", outcome="success", account=ACCT, instance="a"),
+            s("trailflow_k8s_access_changes_total", burst(5, 2), cluster="prod-eks", user="bob", change="system_masters_binding", verb="create", outcome="denied", account=ACCT, instance="a"),
+        ],
+        [
+            fire("KubernetesAdminAccessGranted", 6, [dict(cluster="prod-eks", user="arn:aws:sts::111122223333:assumed-role/platform-admin/alice", change="cluster_admin_binding", account=ACCT)]),
+            fire("AwsAuthConfigMapChanged", 6, [dict(cluster="prod-eks", user="arn:aws:sts::111122223333:assumed-role/platform-admin/alice", verb="update", account=ACCT)]),
+            quiet("KubernetesAdminAccessGranted", 21),
+            quiet("AwsAuthConfigMapChanged", 21),
+        ],
+    ),
+    (
+        "A drain stuck on a PDB: evictions refused every few minutes for 10 minutes fire; a few do not",
+        [
+            s("trailflow_k8s_evictions_blocked_total", files(5, 6, 3, 12), cluster="prod-eks", namespace="payments", account=ACCT, instance="a"),
+            s("trailflow_k8s_evictions_blocked_total", burst(5, 3), cluster="prod-eks", namespace="tools", account=ACCT, instance="a"),
+        ],
+        [
+            quiet("EvictionsBlockedByPDB", 12),
+            fire("EvictionsBlockedByPDB", 20, [dict(cluster="prod-eks", namespace="payments")], "30"),
+        ],
+    ),
+    (
+        "A namespace without a Pod Security level is a ticket; an audit violation alone is not",
+        [
+            s("trailflow_k8s_pod_security_total", burst(5, 1), cluster="prod-eks", namespace="scratch", finding="unlabelled", account=ACCT, instance="a"),
+            s("trailflow_k8s_pod_security_total", burst(5, 1), cluster="prod-eks", namespace="tools", finding="audit_violation", account=ACCT, instance="a"),
+        ],
+        [
+            fire("NamespaceWithoutPodSecurity", 6, [dict(cluster="prod-eks", namespace="scratch")]),
+            quiet("NamespaceWithoutPodSecurity", 66),
+        ],
+    ),
+    (
+        "Slow mutating API requests (a webhook) fire; slow watches and reads do not count",
+        [
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+1x60", cluster="prod-eks", verb="patch", resource="deployments", code="200", account=ACCT, le="1", instance="a"),
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+1x60", cluster="prod-eks", verb="patch", resource="deployments", code="200", account=ACCT, le="5", instance="a"),
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+10x60", cluster="prod-eks", verb="patch", resource="deployments", code="200", account=ACCT, le="10", instance="a"),
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+10x60", cluster="prod-eks", verb="patch", resource="deployments", code="200", account=ACCT, le="+Inf", instance="a"),
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+1x60", cluster="dev-eks", verb="get", resource="pods", code="200", account=ACCT, le="1", instance="a"),
+            s("trailflow_k8s_request_duration_seconds_bucket", "0+10x60", cluster="dev-eks", verb="get", resource="pods", code="200", account=ACCT, le="+Inf", instance="a"),
+        ],
+        [
+            quiet("KubernetesAPISlow", 3),
+            fire("KubernetesAPISlow", 30, [dict(cluster="prod-eks")], "9.944"),
+        ],
+    ),
+    (
+        "Authentication failures above 20 in 15 minutes; anonymous requests do not page",
+        [
+            s("trailflow_k8s_auth_failures_total", burst(5, 25), cluster="prod-eks", kind="unauthenticated", outcome="denied", account=ACCT, instance="a"),
+            s("trailflow_k8s_auth_failures_total", burst(5, 50), cluster="dev-eks", kind="anonymous", outcome="allowed", account=ACCT, instance="a"),
+        ],
+        [
+            fire("KubernetesAuthFailures", 6, [dict(cluster="prod-eks")], "25"),
+            quiet("KubernetesAuthFailures", 21),
+        ],
+    ),
+    (
+        "The load balancer's own 5xx fire above 10; the application's own 5xx do not",
+        [
+            s("trailflow_elb_server_errors_total", burst(5, 12), elb="app/k8s-web/0a1b", target_group_arn="tg-1", origin="elb", status="504", **{"class": "timeout"}, account=ACCT, region=R, instance="a"),
+            s("trailflow_elb_server_errors_total", burst(5, 40), elb="app/k8s-web/0a1b", target_group_arn="tg-1", origin="target", status="500", **{"class": "target"}, account=ACCT, region=R, instance="a"),
+        ],
+        [
+            fire("LoadBalancer5xx", 6, [{"elb": "app/k8s-web/0a1b", "class": "timeout", "account": ACCT, "region": R}], "12"),
+            quiet("LoadBalancer5xx", 21),
+        ],
+    ),
+    (
+        "Slow targets: p90 above 2 s for 10 minutes fires; a fast target group does not",
+        [
+            s("trailflow_elb_target_response_time_seconds_bucket", "0+1x60", elb="app/k8s-web/0a1b", target_group_arn="tg-slow", account=ACCT, region=R, le="1", instance="a"),
+            s("trailflow_elb_target_response_time_seconds_bucket", "0+10x60", elb="app/k8s-web/0a1b", target_group_arn="tg-slow", account=ACCT, region=R, le="5", instance="a"),
+            s("trailflow_elb_target_response_time_seconds_bucket", "0+10x60", elb="app/k8s-web/0a1b", target_group_arn="tg-slow", account=ACCT, region=R, le="+Inf", instance="a"),
+            s("trailflow_elb_target_response_time_seconds_bucket", "0+10x60", elb="app/k8s-web/0a1b", target_group_arn="tg-fast", account=ACCT, region=R, le="1", instance="a"),
+            s("trailflow_elb_target_response_time_seconds_bucket", "0+10x60", elb="app/k8s-web/0a1b", target_group_arn="tg-fast", account=ACCT, region=R, le="+Inf", instance="a"),
+        ],
+        [
+            quiet("TargetResponseSlow", 5),
+            fire("TargetResponseSlow", 30, [dict(elb="app/k8s-web/0a1b", target_group_arn="tg-slow")], "4.556"),
+        ],
+    ),
+    (
+        "WAF blocks above 100 in 15 minutes; allowed requests do not count",
+        [
+            s("trailflow_waf_requests_total", burst(5, 150), web_acl="prod-web-acl", action="BLOCK", rule="AWS-AWSManagedRulesSQLiRuleSet", rule_type="MANAGED_RULE_GROUP", host="shop.example.com", account=ACCT, region=R, instance="a"),
+            s("trailflow_waf_requests_total", burst(5, 5000), web_acl="prod-web-acl", action="ALLOW", rule="Default_Action", rule_type="REGULAR", host="shop.example.com", account=ACCT, region=R, instance="a"),
+        ],
+        [
+            fire("WAFBlockSurge", 6, [dict(web_acl="prod-web-acl", host="shop.example.com", account=ACCT)], "150"),
+            quiet("WAFBlockSurge", 21),
+        ],
+    ),
 ]

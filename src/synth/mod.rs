@@ -3,6 +3,7 @@
 //! the benchmarks decode ([`bulk`]). Deterministic for a given seed.
 
 pub mod bulk;
+pub mod bulk_edge;
 pub mod cloudtrail;
 pub mod flowlog;
 pub mod samples;

@@ -399,6 +399,89 @@ pub fn expected(rows: &[Row], now: f64, dlq: &str) -> Vec<Expectation> {
                 &any,
             ),
         ),
+        (
+            "KubernetesAdminAccessGranted",
+            vec!["cluster", "user", "change", "account"],
+            o(
+                "trailflow_k8s_access_changes_total",
+                &["cluster", "user", "change", "account"],
+                &|l| {
+                    is(
+                        l,
+                        "change",
+                        &["cluster_admin_binding", "system_masters_binding"],
+                    ) && is(l, "outcome", &["success"])
+                },
+                &any,
+            ),
+        ),
+        (
+            "AwsAuthConfigMapChanged",
+            vec!["cluster", "user", "verb", "account"],
+            o(
+                "trailflow_k8s_access_changes_total",
+                &["cluster", "user", "verb", "account"],
+                &|l| is(l, "change", &["aws_auth"]) && is(l, "outcome", &["success"]),
+                &any,
+            ),
+        ),
+        (
+            "EvictionsBlockedByPDB",
+            vec!["cluster", "namespace"],
+            o(
+                "trailflow_k8s_evictions_blocked_total",
+                &["cluster", "namespace"],
+                &|_| true,
+                &|v| v > 10.0,
+            ),
+        ),
+        (
+            "NamespaceWithoutPodSecurity",
+            vec!["cluster", "namespace"],
+            o(
+                "trailflow_k8s_pod_security_total",
+                &["cluster", "namespace"],
+                &|l| is(l, "finding", &["unlabelled"]),
+                &any,
+            ),
+        ),
+        (
+            "KubernetesAuthFailures",
+            vec!["cluster"],
+            o(
+                "trailflow_k8s_auth_failures_total",
+                &["cluster"],
+                &|l| is(l, "kind", &["unauthenticated"]),
+                &|v| v > 20.0,
+            ),
+        ),
+        (
+            "LoadBalancer5xx",
+            vec!["elb", "class", "account", "region"],
+            o(
+                "trailflow_elb_server_errors_total",
+                &["elb", "class", "account", "region"],
+                &|l| is(l, "origin", &["elb"]),
+                &|v| v > 10.0,
+            ),
+        ),
+        (
+            "WAFBlockSurge",
+            vec!["web_acl", "host", "account"],
+            o(
+                "trailflow_waf_requests_total",
+                &["web_acl", "host", "account"],
+                &|l| is(l, "action", &["BLOCK"]),
+                &|v| v > 100.0,
+            ),
+        ),
+        // Histograms: every observation arrives in one export, so rate() over them is 0 here.
+        ("KubernetesAPISlow", vec!["cluster"], none()),
+        (
+            "TargetResponseSlow",
+            vec!["elb", "target_group_arn"],
+            none(),
+        ),
         ("TrailflowDown", vec![], none()),
         ("TrailflowExportFailing", vec![], none()),
         ("TrailflowQueueLagHigh", vec![], none()),

@@ -3,10 +3,13 @@
 //! cluster `prod-eks`) in which every metric of `docs/metrics.md` has something
 //! to count. `samples/README.md` lists what each object holds.
 
+mod audit;
+mod edge;
 mod events;
 mod flows;
 mod platform;
 
+pub use edge::{PLANTED_AUTHORIZATION, PLANTED_COOKIE};
 pub use platform::SHARED_SERVICES;
 
 use simd_json::OwnedValue as Value;
@@ -125,6 +128,41 @@ pub fn objects() -> Vec<SampleObject> {
             &flows::flows_custom(),
         )),
     };
+    let t = T0 + 300;
+    let edge = [
+        SampleObject {
+            key: edge::elb_key(
+                "app.k8s-payments-web-1a2b3c4d5e.0a1b2c3d4e5f6a7b",
+                t,
+                "10.0.1.10",
+                "4c8scnzy",
+                "log.gz",
+            ),
+            bytes: gzip(&edge::alb_log()),
+        },
+        SampleObject {
+            key: edge::elb_key(
+                "net.k8s-ingress-nlb.0f1e2d3c4b5a6978",
+                t,
+                "10.0.2.20",
+                "7a8b9c0d",
+                "log.gz",
+            ),
+            bytes: gzip(&edge::nlb_log()),
+        },
+        SampleObject {
+            key: edge::elb_key("legacy-web", t, "10.0.3.30", "1a2b3c4d", "log"),
+            bytes: edge::clb_log(),
+        },
+        SampleObject {
+            key: edge::waf_key("prod-web-acl", t, "5e6f7a8b"),
+            bytes: gzip(&edge::waf_log()),
+        },
+        SampleObject {
+            key: audit::firehose_key(),
+            bytes: audit::firehose_object(),
+        },
+    ];
     let mut all = vec![
         identity,
         denies,
@@ -135,6 +173,7 @@ pub fn objects() -> Vec<SampleObject> {
         flows_a,
         flows_b,
     ];
+    all.extend(edge);
     all.sort_by(|a, b| a.key.cmp(&b.key));
     all
 }

@@ -1,0 +1,11 @@
+-- metric: trailflow.records
+-- instrument: counter
+-- unit: {record}
+-- description: Records that reached the metric engine, by log kind.
+-- table: elb_access
+-- value: records
+-- labels: kind
+-- serves: pipeline · records processed by log kind
+-- variants: Every decoded load balancer entry (ALB, NLB, CLB, connection log).
+-- leaves out: Lines that failed to decode (trailflow.pipeline.record_errors) and `#` comment lines.
+SELECT 'elb_access' AS kind, COUNT(*) AS records FROM elb_access

@@ -1,0 +1,11 @@
+-- metric: trailflow.records
+-- instrument: counter
+-- unit: {record}
+-- description: Records that reached the metric engine, by log kind.
+-- table: k8s_audit
+-- value: records
+-- labels: kind
+-- serves: pipeline · records processed by log kind
+-- variants: Every decoded Kubernetes audit event, every stage.
+-- leaves out: Events that failed to decode (trailflow.pipeline.record_errors) and CloudWatch Logs events of other streams (trailflow.pipeline.skipped_records).
+SELECT 'k8s_audit' AS kind, COUNT(*) AS records FROM k8s_audit

@@ -1,0 +1,11 @@
+-- metric: trailflow.records
+-- instrument: counter
+-- unit: {record}
+-- description: Records that reached the metric engine, by log kind.
+-- table: waf
+-- value: records
+-- labels: kind
+-- serves: pipeline · records processed by log kind
+-- variants: Every decoded WAF record.
+-- leaves out: Records that failed to decode (trailflow.pipeline.record_errors).
+SELECT 'waf' AS kind, COUNT(*) AS records FROM waf

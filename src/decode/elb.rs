@@ -264,7 +264,9 @@ pub fn decode(
     out: &mut Output,
 ) {
     let (account, region) = key_account_region(key);
-    let mut builder = ElbBuilder::with_capacity_keeping(batch_rows.min(4096), mask);
+    // Entries are a few hundred bytes: room for the rows the content can hold, up to a batch.
+    let rows = batch_rows.min(content.len() / 256 + 16);
+    let mut builder = ElbBuilder::with_capacity_keeping(rows, mask);
     // Valid UTF-8 as a whole (the usual case) is checked once; otherwise line by line.
     let whole = std::str::from_utf8(content).ok();
     let mut buf: Vec<&str> = Vec::with_capacity(40);
@@ -305,7 +307,9 @@ pub fn decode(
             Err(e) => out.errors.record(line, e),
         }
         if builder.len() >= batch_rows {
-            out.push(LogKind::ElbAccess, builder.finish());
+            // The next batch needs about as much room again.
+            let more = start < content.len();
+            out.push(LogKind::ElbAccess, builder.finish_with_room(more));
         }
     }
     out.push(LogKind::ElbAccess, builder.finish());
@@ -344,6 +348,33 @@ mod tests {
         assert!(!looks_like_elb(
             "2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 443 6 1 40 1795773600 1795773660 REJECT OK"
         ));
+    }
+
+    #[test]
+    fn batches_past_the_first_keep_every_entry() {
+        let line = "https 2018-07-02T22:23:00.186641Z app/lb/1 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.46.0\" - -\n";
+        let content = line.repeat(9_000);
+        let mut out = Output::new(5);
+        decode(
+            "AWSLogs/1/elasticloadbalancing/us-east-2/x.log",
+            content.as_bytes(),
+            4_096,
+            None,
+            &mut out,
+        );
+        let sizes: Vec<usize> = out.batches.iter().map(|(_, b)| b.num_rows()).collect();
+        assert_eq!(sizes, vec![4_096, 4_096, 808]);
+        assert_eq!(out.errors.count, 0);
+        let last = &out.batches[2].1;
+        let ua = last.column_by_name("user_agent").and_then(|c| {
+            c.as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .cloned()
+        });
+        assert_eq!(
+            ua.map(|a| a.value(807).to_string()),
+            Some("curl/7.46.0".to_string())
+        );
     }
 
     #[test]

@@ -174,6 +174,16 @@ impl BoolColumn {
         self.validity.push(value.is_some());
     }
 
+    /// `finish`, then, when `more` rows follow, room for as many rows again.
+    pub fn finish_with_room(&mut self, more: bool) -> ArrayRef {
+        let rows = self.values.len();
+        let array = self.finish();
+        if more {
+            self.values.reserve(rows);
+        }
+        array
+    }
+
     /// The column so far as an array; the column starts over empty.
     pub fn finish(&mut self) -> ArrayRef {
         let values = BooleanBuffer::from(std::mem::take(&mut self.values));

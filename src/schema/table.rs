@@ -83,10 +83,16 @@ macro_rules! define_table {
 
             /// Builds a batch of the appended rows and resets the builder.
             pub fn finish(&mut self) -> arrow::record_batch::RecordBatch {
+                self.finish_with_room(false)
+            }
+
+            /// `finish`; when `more` rows follow, every column gets room for as many rows
+            /// (and bytes) again, instead of regrowing from empty.
+            pub fn finish_with_room(&mut self, more: bool) -> arrow::record_batch::RecordBatch {
                 let rows = self.rows;
                 let columns: Vec<arrow::array::ArrayRef> = vec![
                     $( match &mut self.$name {
-                        Some(b) => b.finish(),
+                        Some(b) => b.finish_with_room(more),
                         None => $crate::schema::null_column(&define_table!(@dtype $kind), rows),
                     }, )*
                 ];

@@ -16,7 +16,7 @@ use simd_json::prelude::*;
 
 use super::cloudtrail::CloudTrailDecoder;
 use super::flowlog::FlowLogDecoder;
-use super::json_split::{JsonSplitter, Split};
+use super::json_values::each_value;
 use super::k8s_audit::{self, Origin};
 use super::{DecodeOptions, Location, Output};
 use crate::schema::LogKind;
@@ -212,34 +212,12 @@ pub fn decode(content: &[u8], options: &DecodeOptions, out: &mut Output) {
         cloudtrail: Vec::new(),
         flowlog: Vec::new(),
     };
-    let mut splitter = JsonSplitter::new(options.split);
-    let mut sink = |split: Split<'_>| {
-        match split {
-            Split::Value {
-                bytes,
-                ordinal,
-                offset,
-            } => {
-                let location = Location::Record { ordinal, offset };
-                match simd_json::to_borrowed_value(bytes) {
-                    Ok(value) => take(&value, location, &mut builder, &mut forwarded, out),
-                    Err(e) => out.errors.record(location, format!("invalid JSON: {e}")),
-                }
-            }
-            Split::Error {
-                ordinal,
-                offset,
-                message,
-            } => out
-                .errors
-                .record(Location::Record { ordinal, offset }, message),
-        }
+    each_value(content, options.split, out, |value, location, out| {
+        take(value, location, &mut builder, &mut forwarded, out);
         if builder.len() >= batch_rows {
             out.push(LogKind::K8sAudit, builder.finish());
         }
-    };
-    splitter.push(content, &mut sink);
-    splitter.finish(&mut sink);
+    });
     out.push(LogKind::K8sAudit, builder.finish());
     forwarded.decode(options, out);
 }

@@ -14,6 +14,7 @@ pub mod elb;
 pub mod flowlog;
 pub mod gzip;
 pub mod json_split;
+mod json_values;
 pub mod k8s_audit;
 mod selection;
 pub mod timestamp;

@@ -5,8 +5,9 @@
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
-use super::json_split::{JsonSplitter, Split, SplitLimits};
-use super::{Location, Output};
+use super::json_split::SplitLimits;
+use super::json_values::each_value;
+use super::Output;
 use crate::schema::LogKind;
 use crate::schema::waf::{WafBuilder, WafRow};
 
@@ -132,38 +133,14 @@ fn append(value: &BorrowedValue<'_>, builder: &mut WafBuilder) -> Result<(), Str
 /// Decodes the whole content of a WAF log object.
 pub fn decode(content: &[u8], limits: SplitLimits, batch_rows: usize, out: &mut Output) {
     let mut builder = WafBuilder::with_capacity(batch_rows.min(4096));
-    let mut splitter = JsonSplitter::new(limits);
-    let mut sink = |split: Split<'_>| {
-        match split {
-            Split::Value {
-                bytes,
-                ordinal,
-                offset,
-            } => {
-                let location = Location::Record { ordinal, offset };
-                match simd_json::to_borrowed_value(bytes) {
-                    Ok(value) => {
-                        if let Err(e) = append(&value, &mut builder) {
-                            out.errors.record(location, e);
-                        }
-                    }
-                    Err(e) => out.errors.record(location, format!("invalid JSON: {e}")),
-                }
-            }
-            Split::Error {
-                ordinal,
-                offset,
-                message,
-            } => out
-                .errors
-                .record(Location::Record { ordinal, offset }, message),
+    each_value(content, limits, out, |value, location, out| {
+        if let Err(e) = append(value, &mut builder) {
+            out.errors.record(location, e);
         }
         if builder.len() >= batch_rows {
             out.push(LogKind::Waf, builder.finish());
         }
-    };
-    splitter.push(content, &mut sink);
-    splitter.finish(&mut sink);
+    });
     out.push(LogKind::Waf, builder.finish());
 }
 

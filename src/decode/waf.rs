@@ -5,9 +5,9 @@
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
+use super::Output;
 use super::json_split::SplitLimits;
 use super::json_values::each_value;
-use super::Output;
 use crate::schema::LogKind;
 use crate::schema::waf::{WafBuilder, WafRow};
 

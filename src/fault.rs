@@ -1,5 +1,5 @@
 //! Crash points for the tests of the delivery guarantee. With
-//! `TRAILFLOW_FAULT=after_export` (or `after_commit`) the process aborts, as
+//! `TRAILFLOW_FAULT=after_export` (or `after_commit`, `after_archive`) the process aborts, as
 //! with `kill -9`, the first time it passes that point. Unset in production:
 //! the check is one relaxed load of a value read once at start-up.
 

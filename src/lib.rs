@@ -6,6 +6,7 @@
 //! windows -> [`engine`] (saved DataFusion queries) -> [`metrics`] points and series.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod decode;

@@ -28,3 +28,11 @@ fn metric_catalog_doc_is_current() {
     let uses = trailflow::metrics::usage::uses_by_series(&queries);
     check_or_update("docs/metrics.md", &catalog.markdown(&uses));
 }
+
+#[test]
+fn external_table_statements_are_current() {
+    for (file, athena, trino) in trailflow::archive::ddl::files() {
+        check_or_update(&format!("queries/athena/{file}"), &athena);
+        check_or_update(&format!("queries/trino/{file}"), &trino);
+    }
+}

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
+use crate::archive::{Archive, ArchiveError};
 use crate::config::{Config, LedgerConfig, SourceConfig, SqsConfig};
 use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
 use crate::export::{ExportError, Scrape, from_config};
@@ -69,6 +70,9 @@ pub enum AppError {
     /// The sink is misconfigured.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// The archive is misconfigured.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
     /// The decoder threads could not start.
     #[error("starting decoder threads: {0}")]
     Threads(std::io::Error),
@@ -148,6 +152,13 @@ pub async fn run(
     let scrape = Arc::new(Scrape::default());
     let env: HashMap<String, String> = std::env::vars().collect();
     let sink = from_config(&config.export, &env, &owner, scrape.clone())?;
+    let archive = Archive::from_config(&config.archive).await?;
+    let mut decode_options = engine.decode_options();
+    if let Some(archive) = &archive {
+        // The archive keeps every column, not only those the queries read.
+        decode_options.columns = crate::decode::ColumnSelection::all();
+        tracing::info!(root = archive.url(), "archiving every record as Parquet");
+    }
     let d = &config.daemon;
 
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
@@ -204,7 +215,7 @@ pub async fn run(
         ledger: ledger.clone(),
         owner: owner.clone(),
         lease,
-        options: Arc::new(engine.decode_options()),
+        options: Arc::new(decode_options),
         slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
         bytes: Arc::new(Semaphore::new(d.max_inflight_mib * 1024)),
         bytes_total: d.max_inflight_mib * 1024,
@@ -212,6 +223,7 @@ pub async fn run(
         leases: leases.clone(),
         decoders: decode_pool::DecodePool::per_core().map_err(AppError::Threads)?,
         health: health.clone(),
+        archive,
     };
     let heartbeat = Heartbeat {
         queue: queue.clone(),

@@ -21,6 +21,7 @@ const ZEROS: &[(&str, &[&str])] = &[
             "undecodable",
             "dropped",
             "ledger_error",
+            "archive_failed",
         ],
     ),
     ("trailflow.export.attempts", &["ok", "failed"]),

@@ -73,6 +73,7 @@ async fn rig(lease: Duration) -> Rig {
         leases: leases.clone(),
         decoders: super::decode_pool::DecodePool::new(1).unwrap(),
         health: Arc::new(Health::default()),
+        archive: None,
     };
     let heartbeat = Heartbeat {
         queue: Some(queue.clone()),

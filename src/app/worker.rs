@@ -12,6 +12,7 @@ use super::Event;
 use super::decode_pool::DecodePool;
 use super::heartbeat::Leases;
 use super::tracker::{DeliveryId, Handle};
+use crate::archive::{Archive, ArchiveError};
 use crate::decode::{DecodeOptions, DecodedObject};
 use crate::health::Health;
 use crate::ledger::{Claim, Ledger, LedgerError, object_key};
@@ -35,6 +36,8 @@ pub enum Outcome {
     Fetch(FetchError),
     /// The ledger could not be reached.
     Ledger(LedgerError),
+    /// Decoded, but its records could not be archived (the claim is released).
+    Archive(ArchiveError),
 }
 
 /// What every worker shares.
@@ -64,6 +67,8 @@ pub struct WorkerContext {
     pub decoders: DecodePool,
     /// Readiness: a failing ledger shows on `/readyz` while claims are retried.
     pub health: Arc<Health>,
+    /// Where every decoded object's records are archived before they are counted (optional).
+    pub archive: Option<Archive>,
 }
 
 fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
@@ -126,10 +131,22 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     };
     let decoded = ctx.decoders.decode(name, fetched.bytes, options).await;
     match decoded {
-        Ok(decoded) => Outcome::Decoded {
-            claim: key,
-            decoded: Box::new(decoded),
-        },
+        Ok(decoded) => {
+            // Archived before it is counted: a message is deleted only after its object's files
+            // exist, and a rewrite after a redelivery replaces them (docs/delivery.md).
+            if let Some(archive) = &ctx.archive
+                && decoded.rows() > 0
+                && let Err(e) = archive.write(&key, decoded.batches.clone()).await
+            {
+                release(ctx, delivery, &key).await;
+                return Outcome::Archive(e);
+            }
+            crate::fault::crash_point("after_archive");
+            Outcome::Decoded {
+                claim: key,
+                decoded: Box::new(decoded),
+            }
+        }
         Err(e) => {
             release(ctx, delivery, &key).await;
             Outcome::Fetch(FetchError::Failed {

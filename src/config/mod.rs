@@ -3,8 +3,11 @@
 //! Any field can be overridden from the environment:
 //! `TRAILFLOW_SECTION__FIELD=value` (e.g. `TRAILFLOW_SOURCE__QUEUE_URL`).
 
+mod archive;
 mod daemon;
 mod lookups;
+
+pub use archive::ArchiveConfig;
 
 pub use daemon::{
     DaemonConfig, DirectoryConfig, ExportConfig, LedgerConfig, OtlpConfig, SourceConfig, SqsConfig,
@@ -55,6 +58,8 @@ pub struct Config {
     pub export: ExportConfig,
     /// The service's limits, endpoints and timings.
     pub daemon: DaemonConfig,
+    /// The Parquet archive of every decoded record (off by default).
+    pub archive: ArchiveConfig,
 }
 
 /// The metric engine.
@@ -158,6 +163,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.source.validate().map_err(ConfigError::Invalid)?;
         self.daemon.validate().map_err(ConfigError::Invalid)?;
+        self.archive.validate().map_err(ConfigError::Invalid)?;
         if self.ledger.ttl_hours() == 0 {
             return Err(ConfigError::Invalid(
                 "ledger.ttl_hours must be at least 1".into(),

@@ -107,6 +107,17 @@ pub struct GotObject {
     pub etag: Option<String>,
 }
 
+/// S3 client settings from the standard AWS configuration chain; path-style addressing when an
+/// endpoint is set (a local S3 such as moto's).
+pub async fn config_from_env() -> aws_sdk_s3::Config {
+    let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let local_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    aws_sdk_s3::config::Builder::from(&shared)
+        .force_path_style(local_endpoint)
+        .build()
+}
+
 /// A read-only S3 client.
 #[derive(Debug, Clone)]
 pub struct S3Reader {
@@ -117,12 +128,7 @@ pub struct S3Reader {
 impl S3Reader {
     /// A client from the standard AWS configuration chain.
     pub async fn from_env() -> S3Reader {
-        let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let local_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-        let config = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(local_endpoint)
-            .build();
+        let config = config_from_env().await;
         // `get_once` is one attempt: the caller retries with the body and its timeout included.
         let single = config
             .to_builder()

@@ -65,7 +65,7 @@ impl Rng {
 pub fn iso_time(unix_secs: i64) -> String {
     let days = unix_secs.div_euclid(86_400);
     let secs = unix_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::decode::timestamp::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,
@@ -77,19 +77,6 @@ pub fn iso_time(unix_secs: i64) -> String {
 /// `unix_secs` as `YYYYMMDDTHHMMZ`, the stamp in AWS log object names.
 pub fn key_time(unix_secs: i64) -> String {
     iso_time(unix_secs).replace(['-', ':'], "")[..13].to_string() + "Z"
-}
-
-/// Year, month and day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Gzip-compresses `data` as AWS does for log objects.

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 pub mod corpus;
 pub mod daemon;
+pub mod duckdb;
 pub mod engine;
 pub mod moto;
 pub mod otlp;
 pub mod proxy;
 pub mod replay;
+pub mod skip;
 
 use arrow::json::LineDelimitedWriter;
 use serde_json::Value;

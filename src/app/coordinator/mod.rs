@@ -284,6 +284,14 @@ impl Coordinator {
                 self.stats.objects_failed += 1;
                 self.tracker.set(handle, ObjState::Failed, None);
             }
+            Outcome::Archive(e) => {
+                m.inc("trailflow.pipeline.objects", &["archive_failed"]);
+                if self.logs.allow("not_archived") {
+                    tracing::warn!(object, message_id, error = %e, "object not archived; message left for redrive");
+                }
+                self.stats.objects_failed += 1;
+                self.tracker.set(handle, ObjState::Failed, None);
+            }
             Outcome::Ledger(e) => {
                 self.p.health.set_ledger_ok(false);
                 m.inc("trailflow.pipeline.objects", &["ledger_error"]);

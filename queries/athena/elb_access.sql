@@ -1,0 +1,62 @@
+-- Generated from trailflow's schema (src/archive/ddl.rs); do not edit.
+-- Replace the {{...}} placeholders first: see docs/archive.md.
+CREATE EXTERNAL TABLE IF NOT EXISTS `elb_access` (
+  `type` string COMMENT 'Entry type: the ALB''s request or connection type (`http`, `https`, `h2`, `grpcs`, `ws`, `wss`), `tls` for a Network Load Balancer, `classic` for a Classic Load Balancer, `connection` for an ALB connection log.',
+  `time` timestamp COMMENT 'When the entry was written (ALB, CLB: the response was sent; NLB: the connection closed; connection log: the handshake), UTC.',
+  `elb` string COMMENT 'Load balancer: `app/NAME/ID`, `net/NAME/ID` or the Classic load balancer''s name.',
+  `client_ip` string COMMENT 'Client address.',
+  `client_port` bigint COMMENT 'Client port.',
+  `target_ip` string COMMENT 'Target (ALB, NLB destination, CLB back end) address; null when the request reached no target.',
+  `target_port` bigint COMMENT 'Target port.',
+  `request_processing_time` double COMMENT 'Seconds from receiving the request to sending it to a target; null for `-1` (the request never got that far).',
+  `target_processing_time` double COMMENT 'Seconds from sending the request to the target to the target starting its response; null for `-1` (no target response: a timeout, a reset, a refused connection).',
+  `response_processing_time` double COMMENT 'Seconds from the target''s response to the load balancer sending it on; null for `-1`.',
+  `elb_status_code` bigint COMMENT 'Status code the load balancer sent.',
+  `target_status_code` bigint COMMENT 'Status code of the target''s response; null when there was none (`-`): the 5xx is the load balancer''s own.',
+  `received_bytes` bigint COMMENT 'Bytes received from the client.',
+  `sent_bytes` bigint COMMENT 'Bytes sent to the client.',
+  `request_verb` string COMMENT 'HTTP method of the request line; null for `-`.',
+  `request_url` string COMMENT 'URL of the request line.',
+  `request_protocol` string COMMENT 'Protocol of the request line (`HTTP/1.1`, `HTTP/2.0`).',
+  `user_agent` string COMMENT 'User-Agent header.',
+  `ssl_cipher` string COMMENT 'TLS cipher of the client connection.',
+  `ssl_protocol` string COMMENT 'TLS protocol of the client connection.',
+  `target_group_arn` string COMMENT 'Target group ARN (ALB).',
+  `trace_id` string COMMENT '`X-Amzn-Trace-Id` (ALB).',
+  `domain_name` string COMMENT 'SNI domain of the TLS handshake (ALB, NLB).',
+  `chosen_cert_arn` string COMMENT 'Certificate ARN presented to the client.',
+  `matched_rule_priority` bigint COMMENT 'Priority of the listener rule that matched (ALB; 0 for the default rule).',
+  `request_creation_time` timestamp COMMENT 'When the load balancer received the request (ALB), UTC.',
+  `actions_executed` string COMMENT 'Actions taken, comma-separated: `forward`, `redirect`, `fixed-response`, `authenticate`, `waf`, ... (ALB).',
+  `redirect_url` string COMMENT 'Location of a redirect (ALB).',
+  `error_reason` string COMMENT 'Why the request failed (ALB), e.g. `LambdaInvalidResponse`, `TargetConnectionError`.',
+  `target_port_list` string COMMENT 'Every target tried, `ip:port` space-separated (ALB).',
+  `target_status_code_list` string COMMENT 'Status codes of the targets tried (ALB).',
+  `classification` string COMMENT 'Desync mitigation classification: `Acceptable`, `Ambiguous`, `Severe` (ALB, CLB).',
+  `classification_reason` string COMMENT 'Classification reason code (ALB, CLB).',
+  `conn_trace_id` string COMMENT 'Connection trace id, shared by an ALB access-log entry and its connection-log entry.',
+  `listener_id` string COMMENT 'Listener id (NLB).',
+  `listener_port` bigint COMMENT 'Listener port (ALB connection log).',
+  `connection_time` double COMMENT 'Seconds the connection lasted (NLB; logged in milliseconds).',
+  `tls_handshake_time` double COMMENT 'Seconds of the TLS handshake (NLB, ALB connection log); null for `-`.',
+  `incoming_tls_alert` string COMMENT 'TLS alert the client sent, if any (NLB).',
+  `tls_verify_status` string COMMENT 'Client certificate verification: `Success` or the failure (ALB connection log, mutual TLS).',
+  `alpn_fe_protocol` string COMMENT 'Negotiated ALPN protocol toward the client (NLB).'
+)
+PARTITIONED BY (`account` string, `region` string, `date` string)
+STORED AS PARQUET
+LOCATION '{{archive_url}}/elb_access/'
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.account.type' = 'enum',
+  'projection.account.values' = '{{accounts}}',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = '{{regions}}',
+  'projection.date.type' = 'date',
+  'projection.date.format' = 'yyyy-MM-dd',
+  'projection.date.range' = '{{start_date}},NOW',
+  'projection.date.interval' = '1',
+  'projection.date.interval.unit' = 'DAYS',
+  'storage.location.template' = '{{archive_url}}/elb_access/account=${account}/region=${region}/date=${date}'
+);

@@ -1,0 +1,60 @@
+-- Generated from trailflow's schema (src/archive/ddl.rs); do not edit.
+-- Replace the {{...}} placeholders first: see docs/archive.md.
+CREATE EXTERNAL TABLE IF NOT EXISTS `flowlog` (
+  `version` int COMMENT '`version` (v2+). Flow log version (2 to 8).',
+  `account_id` string COMMENT '`account-id` (v2+). AWS account that owns the source network interface.',
+  `interface_id` string COMMENT '`interface-id` (v2+). Network interface (ENI) id.',
+  `srcaddr` string COMMENT '`srcaddr` (v2+). Source address of incoming traffic or the interface''s address for outgoing traffic (IPv4 or IPv6).',
+  `dstaddr` string COMMENT '`dstaddr` (v2+). Destination address of outgoing traffic or the interface''s address for incoming traffic.',
+  `srcport` int COMMENT '`srcport` (v2+). Source port (0 to 65535).',
+  `dstport` int COMMENT '`dstport` (v2+). Destination port (0 to 65535).',
+  `protocol` int COMMENT '`protocol` (v2+). IANA protocol number (6 TCP, 17 UDP, 1 ICMP).',
+  `packets` bigint COMMENT '`packets` (v2+). Packets transferred during the flow.',
+  `bytes` bigint COMMENT '`bytes` (v2+). Bytes transferred during the flow.',
+  `start` bigint COMMENT '`start` (v2+). When the first packet of the flow was received within the aggregation interval (UTC). Quote it in SQL: "start".',
+  `end` bigint COMMENT '`end` (v2+). When the last packet of the flow was received within the aggregation interval (UTC). Quote it in SQL: "end".',
+  `action` string COMMENT '`action` (v2+). `ACCEPT` or `REJECT` (null on `NODATA`/`SKIPDATA` records).',
+  `log_status` string COMMENT '`log-status` (v2+). `OK`, `NODATA` (no traffic in the interval) or `SKIPDATA` (records skipped).',
+  `vpc_id` string COMMENT '`vpc-id` (v3+). VPC of the network interface.',
+  `subnet_id` string COMMENT '`subnet-id` (v3+). Subnet of the network interface.',
+  `instance_id` string COMMENT '`instance-id` (v3+). Instance that owns the interface, if any.',
+  `tcp_flags` int COMMENT '`tcp-flags` (v3+). Bitmask of TCP flags seen in the interval (FIN 1, SYN 2, RST 4, SYN-ACK 18).',
+  `type` string COMMENT '`type` (v3+). Traffic type: `IPv4`, `IPv6` or `EFA`.',
+  `pkt_srcaddr` string COMMENT '`pkt-srcaddr` (v3+). Packet-level (original) source address.',
+  `pkt_dstaddr` string COMMENT '`pkt-dstaddr` (v3+). Packet-level (original) destination address.',
+  `az_id` string COMMENT '`az-id` (v4+). Availability Zone id of the network interface, e.g. `use1-az1`.',
+  `sublocation_type` string COMMENT '`sublocation-type` (v4+). `wavelength`, `outpost` or `localzone`.',
+  `sublocation_id` string COMMENT '`sublocation-id` (v4+). Id of the sublocation.',
+  `pkt_src_aws_service` string COMMENT '`pkt-src-aws-service` (v5+). AWS service of `pkt_srcaddr` (e.g. `S3`, `AMAZON`).',
+  `pkt_dst_aws_service` string COMMENT '`pkt-dst-aws-service` (v5+). AWS service of `pkt_dstaddr`.',
+  `flow_direction` string COMMENT '`flow-direction` (v5+). `ingress` or `egress`, relative to the interface.',
+  `traffic_path` int COMMENT '`traffic-path` (v5+). Path egress traffic takes (1 to 8: another resource in the VPC, internet gateway, VGW, ...).',
+  `ecs_cluster_arn` string COMMENT '`ecs-cluster-arn` (v7+). ECS cluster ARN of the task.',
+  `ecs_cluster_name` string COMMENT '`ecs-cluster-name` (v7+). ECS cluster name.',
+  `ecs_container_instance_arn` string COMMENT '`ecs-container-instance-arn` (v7+). ECS container instance ARN (EC2 launch type).',
+  `ecs_container_instance_id` string COMMENT '`ecs-container-instance-id` (v7+). ECS container instance id.',
+  `ecs_container_id` string COMMENT '`ecs-container-id` (v7+). Docker id of the first container of the task.',
+  `ecs_second_container_id` string COMMENT '`ecs-second-container-id` (v7+). Docker id of the second container of the task.',
+  `ecs_service_name` string COMMENT '`ecs-service-name` (v7+). ECS service name.',
+  `ecs_task_definition_arn` string COMMENT '`ecs-task-definition-arn` (v7+). ECS task definition ARN.',
+  `ecs_task_arn` string COMMENT '`ecs-task-arn` (v7+). ECS task ARN.',
+  `ecs_task_id` string COMMENT '`ecs-task-id` (v7+). ECS task id.',
+  `reject_reason` string COMMENT '`reject-reason` (v8+). Why a flow was rejected, e.g. `BPA` (VPC Block Public Access); null otherwise.'
+)
+PARTITIONED BY (`account` string, `region` string, `date` string)
+STORED AS PARQUET
+LOCATION '{{archive_url}}/flowlog/'
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.account.type' = 'enum',
+  'projection.account.values' = '{{accounts}}',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = '{{regions}}',
+  'projection.date.type' = 'date',
+  'projection.date.format' = 'yyyy-MM-dd',
+  'projection.date.range' = '{{start_date}},NOW',
+  'projection.date.interval' = '1',
+  'projection.date.interval.unit' = 'DAYS',
+  'storage.location.template' = '{{archive_url}}/flowlog/account=${account}/region=${region}/date=${date}'
+);

@@ -93,6 +93,19 @@ pub struct RunOptions {
     pub backfill: Option<Backfill>,
     /// Instead of the configured source: drain this queue once and stop (a Lambda batch).
     pub queue: Option<Arc<dyn Queue>>,
+    /// Fill the archive only: windows are still closed and committed in order, but their
+    /// metrics go nowhere (`backfill --archive-only`).
+    pub archive_only: bool,
+}
+
+/// The sink of an archive-only run: accepts every export and sends it nowhere.
+struct Discard;
+
+#[async_trait::async_trait]
+impl crate::export::Sink for Discard {
+    async fn export(&self, _series: &SeriesSet) -> Result<(), ExportError> {
+        Ok(())
+    }
 }
 
 /// What `trailflow backfill` processes.
@@ -151,7 +164,11 @@ pub async fn run(
     let owner = instance_id(&config);
     let scrape = Arc::new(Scrape::default());
     let env: HashMap<String, String> = std::env::vars().collect();
-    let sink = from_config(&config.export, &env, &owner, scrape.clone())?;
+    let sink: Box<dyn crate::export::Sink> = if options.archive_only {
+        Box::new(Discard)
+    } else {
+        from_config(&config.export, &env, &owner, scrape.clone())?
+    };
     let archive = Archive::from_config(&config.archive).await?;
     let mut decode_options = engine.decode_options();
     if let Some(archive) = &archive {

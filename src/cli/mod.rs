@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod healthcheck;
+mod lake;
 pub mod lambda;
 pub use crate::source::directory as inputs;
 pub mod output;
@@ -95,6 +96,13 @@ pub struct BackfillArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Only fill the Parquet archive (`[archive] url`, or `--archive`): no metric is exported.
+    /// Objects archived before are skipped through the ledger, so an interrupted run resumes.
+    #[arg(long)]
+    pub archive_only: bool,
+    /// The archive root (`s3://bucket/prefix` or `file:///path`), instead of `[archive] url`.
+    #[arg(long, value_name = "URL")]
+    pub archive: Option<String>,
 }
 
 /// `trailflow config` subcommands.

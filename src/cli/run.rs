@@ -65,7 +65,16 @@ pub async fn run(args: &RunArgs) -> Result<RunStats, RunError> {
 
 /// `trailflow backfill`.
 pub async fn backfill(args: &BackfillArgs) -> Result<RunStats, RunError> {
-    let config = load(args.config.as_deref())?;
+    let mut config = load(args.config.as_deref())?;
+    if let Some(url) = &args.archive {
+        config.archive.url = Some(url.clone());
+        config.validate()?;
+    }
+    if args.archive_only && config.archive.url.is_none() {
+        return Err(RunError::Usage(
+            "--archive-only needs an archive: --archive URL or [archive] url".into(),
+        ));
+    }
     let location = S3Location::parse(&args.location)
         .ok_or_else(|| RunError::Usage(format!("`{}` is not s3://bucket/prefix", args.location)))?;
     let since = match &args.since {
@@ -85,6 +94,7 @@ pub async fn backfill(args: &BackfillArgs) -> Result<RunStats, RunError> {
             since,
             progress: !args.quiet && std::io::stderr().is_terminal(),
         }),
+        archive_only: args.archive_only,
         ..Default::default()
     };
     let (stats, _) = app::run(config, options, shutdown_signal()).await?;

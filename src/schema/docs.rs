@@ -15,6 +15,12 @@ Timestamps are UTC. Text that holds JSON (`request_parameters`, ...) is compact 
 removed: `responseElements.credentials` and any `secretAccessKey` or `sessionToken` key are
 dropped while decoding and exist nowhere downstream.
 
+The schemas evolve additively: a new column is appended to its table, an existing column keeps
+its name, type and meaning. Every column listed here is therefore stable for external tables over
+the Parquet archive (`docs/archive.md`, `queries/athena/`, `queries/trino/`): a table declared
+today reads tomorrow's files, and files written before a column existed read it as null. Columns
+are never renamed or retyped within a major version; one that lost its use stays, null.
+
 This file is generated from `src/schema/` by `TRAILFLOW_UPDATE_DOCS=1 cargo test --test docs`.
 ";
 

@@ -24,6 +24,11 @@ use crate::schema::LogKind;
 pub use partition::Partition;
 pub use store::Store;
 
+thread_local! {
+    /// Each encoding thread's output buffer, reused from file to file.
+    static OUTPUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Why an object could not be archived.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -149,25 +154,37 @@ impl Archive {
             }
         }
         let name = layout::file_name(source);
-        parts
-            .into_iter()
-            .map(|((kind, partition), batches)| {
-                let mut writer =
-                    ArrowWriter::try_new(Vec::new(), kind.schema(), Some((*self.props).clone()))
-                        .map_err(|e| err(e.to_string()))?;
-                let mut rows = 0;
-                for b in &batches {
-                    rows += b.num_rows();
-                    writer.write(b).map_err(|e| err(e.to_string()))?;
-                }
-                let bytes = writer.into_inner().map_err(|e| err(e.to_string()))?;
-                Ok(ArchiveFile {
-                    path: format!("{}/{name}", layout::partition_dir(kind, &partition)),
-                    rows,
-                    bytes,
+        OUTPUT.with(|cell| {
+            // A buffer kept by the thread: growing a fresh one for every file faults its pages
+            // in anew, which cost more than encoding (docs/performance.md).
+            let mut buffer = cell.take();
+            let files = parts
+                .into_iter()
+                .map(|((kind, partition), batches)| {
+                    buffer.clear();
+                    let mut writer = ArrowWriter::try_new(
+                        &mut buffer,
+                        kind.schema(),
+                        Some((*self.props).clone()),
+                    )
+                    .map_err(|e| err(e.to_string()))?;
+                    let mut rows = 0;
+                    for b in &batches {
+                        rows += b.num_rows();
+                        writer.write(b).map_err(|e| err(e.to_string()))?;
+                    }
+                    writer.close().map_err(|e| err(e.to_string()))?;
+                    Ok(ArchiveFile {
+                        path: format!("{}/{name}", layout::partition_dir(kind, &partition)),
+                        rows,
+                        bytes: buffer.clone(),
+                    })
                 })
-            })
-            .collect()
+                .collect();
+            buffer.clear();
+            cell.set(buffer);
+            files
+        })
     }
 
     /// Writes encoded files (replacing any of the same name).

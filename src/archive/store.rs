@@ -39,7 +39,13 @@ impl Store {
         match self {
             Store::Local(root) => {
                 let path = root.join(relative);
-                let tmp = path.with_extension(format!("parquet.tmp-{}", std::process::id()));
+                // Hidden (a leading `.`) while it is written: Athena, Trino, Spark and Hive skip
+                // such files, so a process killed mid-write leaves nothing a reader counts.
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
                 let err = |source: std::io::Error| ArchiveError::Write {
                     file: format!("file://{}", path.display()),
                     message: source.to_string(),

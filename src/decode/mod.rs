@@ -182,6 +182,11 @@ pub enum DecodeError {
     /// Inflating the content failed or hit a limit.
     #[error(transparent)]
     Inflate(#[from] InflateError),
+    /// A file of trailflow's own archive, not a log object (only flow-log files read as one).
+    #[error(
+        "a Parquet file of the trailflow archive (table `{0}`): read it with `trailflow query`"
+    )]
+    ArchiveFile(String),
     /// The object has no content.
     #[error("object is empty")]
     Empty,
@@ -269,6 +274,20 @@ pub fn kind_from_key(key: &str) -> Option<KindHint> {
     }
 }
 
+/// The table of a file laid out as the archive writes it
+/// (`.../<table>/account=.../region=.../date=.../<name>.parquet`).
+fn archive_table(key: &str) -> Option<&str> {
+    let (dirs, name) = key.rsplit_once('/')?;
+    if !name.ends_with(".parquet") {
+        return None;
+    }
+    let mut up = dirs.rsplit('/');
+    let (date, region, account) = (up.next()?, up.next()?, up.next()?);
+    (date.starts_with("date=") && region.starts_with("region=") && account.starts_with("account="))
+        .then(|| up.next())
+        .flatten()
+}
+
 fn format_from_content(first: &[u8]) -> ContentFormat {
     if first.starts_with(b"PAR1") {
         return ContentFormat::FlowLogParquet;
@@ -333,6 +352,13 @@ pub fn decode_object(
                 (KindHint::K8sAudit, _) => ContentFormat::CloudWatchJson,
                 (KindHint::Auto, f) => f,
             };
+            if format == ContentFormat::FlowLogParquet
+                && let Some(table) = archive_table(key)
+                && table != "flowlog"
+            {
+                let fatal = DecodeError::ArchiveFile(table.to_string());
+                return finished(key, format, out, Some(fatal), object, reader.produced());
+            }
             let mut sink = Sink::new(format, options, first.len());
             if whole && let Sink::Buffered(format, _) = sink {
                 // In memory already: decoded where it lies, not copied.

@@ -36,3 +36,11 @@ fn external_table_statements_are_current() {
         check_or_update(&format!("queries/trino/{file}"), &trino);
     }
 }
+
+#[test]
+fn the_terraform_glue_tables_are_current() {
+    check_or_update(
+        "deploy/terraform/trailflow/archive_tables.json",
+        &trailflow::archive::ddl::glue_tables_json(),
+    );
+}

@@ -324,3 +324,83 @@ fn pod_identity_is_the_alternative_to_irsa() {
         "the same least-privilege policy"
     );
 }
+
+#[test]
+fn the_archive_is_written_only_under_its_prefix_and_projected_as_trailflow_writes_it() {
+    let Some(files) = parse() else { return };
+    let archive = &files["archive.tf"];
+    let policy = archive["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| d.get("\"aws_iam_policy_document\"")?.get("\"archive\""))
+        .expect("the archive policy document");
+    let all = text(policy);
+    assert!(all.contains("s3:PutObject"), "{all}");
+    for forbidden in [
+        "s3:GetObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "s3:*",
+        "\"*\"",
+    ] {
+        assert!(
+            !all.contains(forbidden),
+            "the archive policy grants {forbidden}"
+        );
+    }
+    assert!(
+        all.contains("${local.archive_arn}/${var.archive_prefix}/*"),
+        "writes only under the archive prefix: {all}"
+    );
+
+    let table = text(resource(archive, "aws_glue_catalog_table", "archive"));
+    // The projection's template is the layout the archive writes (src/archive/layout.rs).
+    assert!(
+        table.contains(
+            "${local.archive_root}/${each.key}/account=$${account}/region=$${region}/date=$${date}"
+        ),
+        "{table}"
+    );
+    for key in [
+        "projection.enabled",
+        "projection.account.type",
+        "projection.region.type",
+        "projection.date.type",
+        "yyyy-MM-dd",
+    ] {
+        assert!(table.contains(key), "{key}: {table}");
+    }
+    let workgroup = text(resource(archive, "aws_athena_workgroup", "archive"));
+    assert!(
+        workgroup.contains("bytes_scanned_cutoff_per_query"),
+        "{workgroup}"
+    );
+    assert!(workgroup.contains("output_location"), "{workgroup}");
+    let lifecycle = text(resource(
+        archive,
+        "aws_s3_bucket_lifecycle_configuration",
+        "archive",
+    ));
+    assert!(lifecycle.contains("GLACIER_IR"), "{lifecycle}");
+
+    // The columns the Glue tables get are the generated ones, partition keys excluded.
+    let tables: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir("trailflow").join("archive_tables.json")).unwrap(),
+    )
+    .unwrap();
+    for kind in trailflow::schema::LogKind::ALL {
+        let columns: Vec<&str> = tables[kind.table_name()]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        let expected: Vec<String> = trailflow::archive::ddl::data_columns(kind)
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(columns, expected, "{kind}");
+        assert!(!columns.contains(&"date") && !columns.contains(&"account"));
+    }
+}

@@ -188,3 +188,40 @@ mod tests {
         assert!(athena(LogKind::CloudTrail).contains("`event_time` timestamp"));
     }
 }
+
+/// The tables as the Terraform module's Glue catalog reads them
+/// (`deploy/terraform/trailflow/archive_tables.json`): per table, its data columns with Hive
+/// types and comments, and whether its records carry a region.
+pub fn glue_tables_json() -> String {
+    let tables: serde_json::Map<String, serde_json::Value> = LogKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let columns: Vec<serde_json::Value> = data_columns(kind)
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "name": f.name(),
+                        "type": hive_type(f.data_type()),
+                        // Glue limits a column comment to 255 characters.
+                        "comment": f
+                            .metadata()
+                            .get(DESCRIPTION_KEY)
+                            .map(|d| d.chars().take(250).collect::<String>())
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect();
+            (
+                kind.table_name().to_string(),
+                serde_json::json!({
+                    "has_region": partition::columns(kind).region.is_some(),
+                    "columns": columns,
+                }),
+            )
+        })
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(tables)).unwrap_or_default();
+    text.push('\n');
+    text
+}

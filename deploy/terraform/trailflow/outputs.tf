@@ -39,3 +39,18 @@ output "permissions_policy_json" {
   description = "trailflow's least-privilege policy, for a role of your own (ECS task role, Lambda)."
   value       = data.aws_iam_policy_document.trailflow.json
 }
+
+output "archive_url" {
+  description = "trailflow's archive.url, if the archive is set up."
+  value       = local.archive_on ? local.archive_root : null
+}
+
+output "archive_glue_database" {
+  description = "The Glue database of the archive's tables (query it in the archive workgroup)."
+  value       = local.archive_on ? aws_glue_catalog_database.archive[0].name : null
+}
+
+output "archive_athena_workgroup" {
+  description = "The Athena workgroup for the archive, with its scan limit."
+  value       = local.archive_on ? aws_athena_workgroup.archive[0].name : null
+}

@@ -86,3 +86,57 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "archive_bucket_name" {
+  description = "Bucket of the Parquet archive ([archive] url = s3://BUCKET/PREFIX); null: no archive resources."
+  type        = string
+  default     = null
+}
+
+variable "archive_prefix" {
+  description = "Key prefix of the archive in its bucket, without slashes at either end."
+  type        = string
+  default     = "lake"
+}
+
+variable "archive_accounts" {
+  description = "Account ids Athena projects partitions for (add \"unknown\" for records without one)."
+  type        = list(string)
+  default     = ["unknown"]
+}
+
+variable "archive_regions" {
+  description = "Regions Athena projects partitions for."
+  type        = list(string)
+  default     = ["us-east-1"]
+}
+
+variable "archive_start_date" {
+  description = "First day of the archive (YYYY-MM-DD): the start of Athena's date projection."
+  type        = string
+  default     = "2026-01-01"
+}
+
+variable "archive_manage_lifecycle" {
+  description = "Manage the archive bucket's lifecycle configuration (it replaces any other rules of that bucket)."
+  type        = bool
+  default     = true
+}
+
+variable "archive_glacier_ir_after_days" {
+  description = "Days after which archive files move to Glacier Instant Retrieval."
+  type        = number
+  default     = 90
+}
+
+variable "athena_results_prefix" {
+  description = "Key prefix, in the archive bucket, of the Athena workgroup's query results (expired after 30 days)."
+  type        = string
+  default     = "athena-results"
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Bytes one Athena query of the workgroup may scan before it is cancelled."
+  type        = number
+  default     = 107374182400
+}

@@ -167,28 +167,6 @@ pub fn files() -> Vec<(String, String, String)> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partition_keys_are_never_data_columns() {
-        for kind in LogKind::ALL {
-            let ddl = athena(kind);
-            for key in PARTITION_KEYS {
-                assert_eq!(
-                    ddl.matches(&format!("`{key}` ")).count(),
-                    1,
-                    "{kind}: `{key}` declared once"
-                );
-            }
-        }
-        assert!(!athena(LogKind::FlowLog).contains("`region` string COMMENT"));
-        assert!(athena(LogKind::FlowLog).contains("`start` bigint"));
-        assert!(athena(LogKind::CloudTrail).contains("`event_time` timestamp"));
-    }
-}
-
 /// The tables as the Terraform module's Glue catalog reads them
 /// (`deploy/terraform/trailflow/archive_tables.json`): per table, its data columns with Hive
 /// types and comments, and whether its records carry a region.
@@ -224,4 +202,26 @@ pub fn glue_tables_json() -> String {
         serde_json::to_string_pretty(&serde_json::Value::Object(tables)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_keys_are_never_data_columns() {
+        for kind in LogKind::ALL {
+            let ddl = athena(kind);
+            for key in PARTITION_KEYS {
+                assert_eq!(
+                    ddl.matches(&format!("`{key}` ")).count(),
+                    1,
+                    "{kind}: `{key}` declared once"
+                );
+            }
+        }
+        assert!(!athena(LogKind::FlowLog).contains("`region` string COMMENT"));
+        assert!(athena(LogKind::FlowLog).contains("`start` bigint"));
+        assert!(athena(LogKind::CloudTrail).contains("`event_time` timestamp"));
+    }
 }

@@ -36,3 +36,36 @@ for r in rows:
         .map(|l| serde_json::from_str(l).expect("duckdb prints JSON rows"))
         .collect()
 }
+
+/// Runs `setup` then `sql` with DuckDB from `dir`; every value comes back as text (or null),
+/// one map of column name to value per row.
+pub fn query_text(
+    dir: &Path,
+    setup: &str,
+    sql: &str,
+) -> Vec<std::collections::BTreeMap<String, Option<String>>> {
+    let script = r#"
+import duckdb, json, sys
+c = duckdb.connect()
+c.execute("SET threads = 1")
+c.execute(sys.argv[1])
+cur = c.execute("SELECT COLUMNS(*)::VARCHAR FROM (" + sys.argv[2] + ")")
+names = [d[0] for d in cur.description]
+for r in cur.fetchall():
+    print(json.dumps(dict(zip(names, r))))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, setup, sql])
+        .current_dir(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "duckdb `{sql}`: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("duckdb prints JSON rows"))
+        .collect()
+}

@@ -340,6 +340,23 @@ fn trailflow_query_answers_the_same_over_the_archive_and_prunes_by_date() {
         assert!(!raw.is_empty(), "{sql}: no rows");
         assert_eq!(archived, raw, "{sql}");
     }
+    // One column of the archive: only its chunks are read, not the files.
+    let (_, stderr) = query("SELECT count(event_name) n FROM cloudtrail", &lake, &[]);
+    let bytes_read: u64 = stderr
+        .rsplit(", ")
+        .next()
+        .and_then(|t| t.strip_suffix(" bytes read\n"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte count: {stderr}"));
+    let file_bytes: u64 = parquet_files(&lake.join("cloudtrail"))
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert!(
+        bytes_read > 0 && bytes_read * 4 < file_bytes,
+        "read {bytes_read} of {file_bytes} bytes for one column"
+    );
+
     // A day without records: every archive file is pruned by its partition date, none read.
     let (rows, stderr) = query(
         "SELECT count(*) n FROM cloudtrail",

@@ -41,14 +41,15 @@ pub fn may_contain(range: &TimeRange, date: &str) -> bool {
     date_span(date).is_none_or(|(start, end)| start <= range.to && end >= range.from)
 }
 
-/// Reads an archive file of `kind`: the selected columns (the rest come out null, as decoders
+/// Reads an archive file of `kind` (a local file is read in place: only the footer and the
+/// selected columns' chunks of the kept row groups come off the disk): the selected columns (the rest come out null, as decoders
 /// leave them), skipping row groups whose time column lies outside `range`.
-pub fn read(
+pub fn read<R: parquet::file::reader::ChunkReader + 'static>(
     kind: LogKind,
-    bytes: bytes::Bytes,
+    bytes: R,
     columns: &ColumnSelection,
     range: Option<&TimeRange>,
-) -> Result<Vec<RecordBatch>, parquet::errors::ParquetError> {
+) -> Result<(Vec<RecordBatch>, u64), parquet::errors::ParquetError> {
     let canonical = kind.schema();
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)?;
     let file_schema = builder.schema().clone();
@@ -60,7 +61,7 @@ pub fn read(
                 .is_ok_and(|c| columns.keeps(kind, c))
         })
         .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
     let time = partition::columns(kind).time;
     let metadata = builder.metadata().clone();
     let time_index = file_schema.index_of(time).ok();
@@ -85,6 +86,17 @@ pub fn read(
             min.saturating_mul(per) <= range.to && max.saturating_mul(per) >= range.from
         })
         .collect();
+    // What comes off the disk or the network: the kept columns' chunks of the kept row groups
+    // (the tables are flat: column i of the schema is leaf i of the file).
+    let chunk_bytes: u64 = groups
+        .iter()
+        .flat_map(|&g| {
+            let rg = metadata.row_group(g);
+            wanted
+                .iter()
+                .map(move |&i| u64::try_from(rg.column(i).compressed_size()).unwrap_or(0))
+        })
+        .sum();
     let reader = builder
         .with_projection(mask)
         .with_row_groups(groups)
@@ -106,7 +118,7 @@ pub fn read(
             .collect();
         out.push(RecordBatch::try_new(Arc::clone(&canonical), columns)?);
     }
-    Ok(out)
+    Ok((out, chunk_bytes))
 }
 
 #[cfg(test)]

@@ -257,7 +257,7 @@ pub async fn run(
         ..DecodeOptions::default()
     };
     let mut tables: BTreeMap<LogKind, Vec<RecordBatch>> = BTreeMap::new();
-    let (mut read, mut pruned) = (0, 0);
+    let (mut read, mut pruned, mut bytes_read) = (0, 0, 0u64);
     for input in list_inputs(&args.paths).await? {
         let name = input.name();
         if let Some((kind, date)) = super::lake::archive_file(&name) {
@@ -267,9 +267,22 @@ pub async fn run(
                 continue;
             }
             read += 1;
-            let bytes = bytes::Bytes::from(input.read().await?);
-            let batches = super::lake::read(kind, bytes, &options.columns, range.as_ref())
-                .map_err(|e| QueryError::Parquet(format!("{name}: {e}")))?;
+            let (batches, bytes) = match &input {
+                Input::Local(path) => super::lake::read(
+                    kind,
+                    std::fs::File::open(path).map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                    })?,
+                    &options.columns,
+                    range.as_ref(),
+                ),
+                Input::S3(..) => {
+                    let bytes = bytes::Bytes::from(input.read().await?);
+                    super::lake::read(kind, bytes, &options.columns, range.as_ref())
+                }
+            }
+            .map_err(|e| QueryError::Parquet(format!("{name}: {e}")))?;
+            bytes_read += bytes;
             for batch in batches {
                 let batch = match &range {
                     Some(r) => filter_time(kind, &batch, r)?,
@@ -285,6 +298,7 @@ pub async fn run(
         }
         read += 1;
         let bytes = input.read().await?;
+        bytes_read += bytes.len() as u64;
         let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
         for e in &decoded.errors.details {
             writeln!(stderr, "{name}: {e}")?;
@@ -345,7 +359,7 @@ pub async fn run(
     stdout.flush()?;
     writeln!(
         stderr,
-        "{rows} rows from {read} objects ({pruned} pruned by time range)"
+        "{rows} rows from {read} objects ({pruned} pruned by time range), {bytes_read} bytes read"
     )?;
     Ok(rows)
 }

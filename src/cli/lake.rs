@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, new_null_array};
+use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::datatypes::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::statistics::Statistics;
@@ -104,16 +105,24 @@ pub fn read<R: parquet::file::reader::ChunkReader + 'static>(
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch?;
-        // Back to the table's full schema: unread columns are null.
+        // Back to the table's full schema: unread columns are null, one shared array per type
+        // (a null text column of its own for each of a hundred columns would cost more memory
+        // than the columns read).
         let rows = batch.num_rows();
+        let mut nulls: Vec<(DataType, ArrayRef)> = Vec::new();
         let columns = canonical
             .fields()
             .iter()
-            .map(|f| {
-                batch
-                    .column_by_name(f.name())
-                    .cloned()
-                    .unwrap_or_else(|| new_null_array(f.data_type(), rows))
+            .map(|f| match batch.column_by_name(f.name()) {
+                Some(c) => Arc::clone(c),
+                None => match nulls.iter().find(|(t, _)| t == f.data_type()) {
+                    Some((_, a)) => Arc::clone(a),
+                    None => {
+                        let a = new_null_array(f.data_type(), rows);
+                        nulls.push((f.data_type().clone(), Arc::clone(&a)));
+                        a
+                    }
+                },
             })
             .collect();
         out.push(RecordBatch::try_new(Arc::clone(&canonical), columns)?);

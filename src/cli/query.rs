@@ -77,16 +77,11 @@ fn now_micros() -> i64 {
         .unwrap_or_default()
 }
 
-/// The column that places a record of `kind` in time (for `--since`, `--from`, `--to`).
+/// The column that places a record of `kind` in time (for `--since`, `--from`, `--to`): the
+/// one whose UTC date is the record's archive partition, so that pruning partitions and
+/// filtering rows agree.
 fn time_column(kind: LogKind) -> &'static str {
-    match kind {
-        LogKind::CloudTrail | LogKind::CloudTrailInsight => "event_time",
-        LogKind::CloudTrailDigest => "digest_end_time",
-        LogKind::FlowLog => "start",
-        LogKind::ElbAccess => "time",
-        LogKind::Waf => "timestamp",
-        LogKind::K8sAudit => "stage_time",
-    }
+    crate::archive::partition::columns(kind).time
 }
 
 /// Keeps the rows of `batch` whose time lies in `range`.

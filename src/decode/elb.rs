@@ -128,6 +128,26 @@ fn looks_like_ip(s: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
 }
 
+/// The fields ALB and CLB access entries share, in the same order, from the load balancer's
+/// name at `at` to the TLS protocol: addresses, timings, status codes, sizes, request line,
+/// user agent and cipher.
+fn http_fields<'a>(r: &mut ElbRow<'a>, f: &[&'a str], at: usize) {
+    r.elb = text(f.get(at));
+    (r.client_ip, r.client_port) = address(f.get(at + 1));
+    (r.target_ip, r.target_port) = address(f.get(at + 2));
+    r.request_processing_time = seconds(f.get(at + 3));
+    r.target_processing_time = seconds(f.get(at + 4));
+    r.response_processing_time = seconds(f.get(at + 5));
+    r.elb_status_code = int(f.get(at + 6));
+    r.target_status_code = int(f.get(at + 7));
+    r.received_bytes = int(f.get(at + 8));
+    r.sent_bytes = int(f.get(at + 9));
+    (r.request_verb, r.request_url, r.request_protocol) = request(f.get(at + 10));
+    r.user_agent = text(f.get(at + 11));
+    r.ssl_cipher = text(f.get(at + 12));
+    r.ssl_protocol = text(f.get(at + 13));
+}
+
 /// One entry as a row, or why it is not one.
 fn row<'a>(f: &[&'a str]) -> Result<ElbRow<'a>, String> {
     let first = f.first().copied().unwrap_or_default();
@@ -138,20 +158,7 @@ fn row<'a>(f: &[&'a str]) -> Result<ElbRow<'a>, String> {
         }
         r.r#type = Some(first);
         r.time = time(f.get(1));
-        r.elb = text(f.get(2));
-        (r.client_ip, r.client_port) = address(f.get(3));
-        (r.target_ip, r.target_port) = address(f.get(4));
-        r.request_processing_time = seconds(f.get(5));
-        r.target_processing_time = seconds(f.get(6));
-        r.response_processing_time = seconds(f.get(7));
-        r.elb_status_code = int(f.get(8));
-        r.target_status_code = int(f.get(9));
-        r.received_bytes = int(f.get(10));
-        r.sent_bytes = int(f.get(11));
-        (r.request_verb, r.request_url, r.request_protocol) = request(f.get(12));
-        r.user_agent = text(f.get(13));
-        r.ssl_cipher = text(f.get(14));
-        r.ssl_protocol = text(f.get(15));
+        http_fields(&mut r, f, 2);
         r.target_group_arn = text(f.get(16));
         r.trace_id = text(f.get(17));
         r.domain_name = text(f.get(18));
@@ -209,20 +216,7 @@ fn row<'a>(f: &[&'a str]) -> Result<ElbRow<'a>, String> {
         }
         r.r#type = Some("classic");
         r.time = time(f.first());
-        r.elb = text(f.get(1));
-        (r.client_ip, r.client_port) = address(f.get(2));
-        (r.target_ip, r.target_port) = address(f.get(3));
-        r.request_processing_time = seconds(f.get(4));
-        r.target_processing_time = seconds(f.get(5));
-        r.response_processing_time = seconds(f.get(6));
-        r.elb_status_code = int(f.get(7));
-        r.target_status_code = int(f.get(8));
-        r.received_bytes = int(f.get(9));
-        r.sent_bytes = int(f.get(10));
-        (r.request_verb, r.request_url, r.request_protocol) = request(f.get(11));
-        r.user_agent = text(f.get(12));
-        r.ssl_cipher = text(f.get(13));
-        r.ssl_protocol = text(f.get(14));
+        http_fields(&mut r, f, 1);
     } else {
         return Err(format!(
             "not a load balancer log entry (starts with `{}`)",

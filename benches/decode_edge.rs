@@ -4,7 +4,10 @@
 //! - `gunzip+split` (ALB): inflating, then splitting lines and fields without typing them;
 //! - `gunzip+simd-json-dom` (audit): inflating, then a simd-json DOM parse of each envelope and
 //!   of each audit event in it, without building rows;
-//! - `decode`: trailflow's full path, object bytes to typed Arrow batches.
+//! - `decode`: trailflow's full path, object bytes to typed Arrow batches, every column filled
+//!   (what `decode`, `query` and the archive ask for);
+//! - `decode-queried` (ALB): the same, filling only the columns the built-in queries read, as
+//!   the daemon does when no archive is configured. Every field is still split and checked.
 //!
 //! Criterion runs on one thread, so the rates are per core. Run with
 //! `taskset -c 0 cargo bench --bench decode_edge`; see docs/performance.md.
@@ -16,8 +19,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use simd_json::prelude::*;
+use trailflow::config::Config;
 use trailflow::decode::gzip::ContentReader;
 use trailflow::decode::{DecodeOptions, InflateLimits, KindHint, decode_object};
+use trailflow::engine::{Pipeline, load_catalog};
 use trailflow::synth::{bulk_edge, gzip};
 
 fn gunzip(gz: &[u8]) -> Vec<u8> {
@@ -25,8 +30,25 @@ fn gunzip(gz: &[u8]) -> Vec<u8> {
     r.read_to_end().expect("benchmark input inflates")
 }
 
+/// The decode options of the daemon without an archive: the columns the built-in queries read.
+fn queried_columns() -> DecodeOptions {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let pipeline = rt
+        .block_on(Pipeline::new(
+            &Config::default(),
+            load_catalog(None).expect("built-in queries"),
+            false,
+        ))
+        .expect("queries plan");
+    pipeline.decode_options().clone()
+}
+
 fn alb(c: &mut Criterion) {
     let options = DecodeOptions::default();
+    let queried = queried_columns();
     for (label, lines) in [("1MB", 1_700), ("20MB", 34_000)] {
         let raw = bulk_edge::alb_object(lines, 7);
         let gz = gzip(&raw);
@@ -58,6 +80,17 @@ fn alb(c: &mut Criterion) {
                     black_box(gz),
                     KindHint::Elb,
                     &options,
+                )
+                .rows()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("decode-queried", label), &gz, |b, gz| {
+            b.iter(|| {
+                decode_object(
+                    "AWSLogs/1/elasticloadbalancing/eu-west-1/x.log.gz",
+                    black_box(gz),
+                    KindHint::Elb,
+                    &queried,
                 )
                 .rows()
             })

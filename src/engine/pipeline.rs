@@ -119,6 +119,11 @@ impl Pipeline {
     pub fn stats(&self) -> PipelineStats {
         self.stats
     }
+
+    /// What the decoders are asked for: the columns the queries read.
+    pub fn decode_options(&self) -> &DecodeOptions {
+        &self.options
+    }
 }
 
 /// Unix seconds now.

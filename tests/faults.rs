@@ -294,11 +294,7 @@ impl SmallDisk {
         if status.is_ok_and(|s| s.success()) {
             Some(SmallDisk(path))
         } else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI runs as root and must be able to mount a tmpfs"
-            );
-            eprintln!("cannot mount a tmpfs (not root?): disk-full test skipped");
+            common::skip::skip("cannot mount a tmpfs (the disk-full test runs as root)");
             None
         }
     }

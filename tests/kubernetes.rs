@@ -24,11 +24,7 @@ fn render(overlay: &str) -> Option<Vec<Value>> {
     {
         Ok(out) => out,
         Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "kubectl is missing under CI: {e}"
-            );
-            eprintln!("kubectl not installed: manifests not rendered");
+            common::skip::skip(&format!("kubectl is not installed ({e})"));
             return None;
         }
     };

@@ -28,15 +28,9 @@ impl Moto {
         {
             Ok(c) => c,
             Err(e) => {
-                // The test harness names each test's thread after the test.
-                let test = std::thread::current()
-                    .name()
-                    .unwrap_or("a moto test")
-                    .to_string();
-                super::skip::skip(
-                    &test,
-                    &format!("moto_server is not installed ({e}): pip install 'moto[server]'"),
-                );
+                super::skip::skip(&format!(
+                    "moto_server is not installed ({e}): pip install 'moto[server]'"
+                ));
                 return None;
             }
         };

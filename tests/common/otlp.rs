@@ -170,10 +170,7 @@ pub fn certificates(dir: &std::path::Path) -> Option<()> {
                 Some(())
             }
             Err(e) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "openssl missing under CI: {e}"
-                );
+                super::skip::skip(&format!("openssl is not installed ({e})"));
                 None
             }
         }

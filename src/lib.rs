@@ -14,9 +14,9 @@ pub mod engine;
 pub mod export;
 pub mod fault;
 pub mod health;
-pub mod lambda;
 pub mod ledger;
 pub mod metrics;
 pub mod schema;
 pub mod source;
+#[cfg(any(test, feature = "test-support"))]
 pub mod synth;

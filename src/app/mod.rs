@@ -10,6 +10,7 @@ pub mod coordinator;
 pub mod decode_pool;
 mod depth;
 pub mod heartbeat;
+pub mod lambda;
 mod loglimit;
 pub mod receive;
 pub mod selfmetrics;

@@ -1,5 +1,5 @@
 //! `trailflow lambda`: inside AWS Lambda, the runtime client (`lambda_runtime`) around
-//! [`crate::lambda::handle`]; and `trailflow lambda-invoke`: the same handler, locally, on an
+//! [`crate::app::lambda::handle`]; and `trailflow lambda-invoke`: the same handler, locally, on an
 //! event file. One binary serves both the container service and the function, so the image
 //! runs as a Lambda function with its command set to `lambda`.
 
@@ -12,8 +12,8 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 use super::run::load;
 use super::{LambdaArgs, LambdaInvokeArgs};
+use crate::app::lambda::{LambdaConfig, LambdaError, configure, handle};
 use crate::config::ConfigError;
-use crate::lambda::{LambdaConfig, LambdaError, configure, handle};
 
 /// The variables the Lambda service sets; without them this is not inside Lambda.
 const RUNTIME_VARIABLES: [&str; 4] = [

@@ -1,5 +1,8 @@
 //! The behaviour every ledger store must show: the unit tests run it against
-//! the memory and redb stores, the integration tests against DynamoDB (moto).
+//! the memory and redb stores, the integration tests against DynamoDB (moto). Test support:
+//! compiled for tests and with the `test-support` feature only, never into the release binary.
+//! A breach panics: that is the test's failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

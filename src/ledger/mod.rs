@@ -135,4 +135,5 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+#[cfg(any(test, feature = "test-support"))]
 pub mod contract;

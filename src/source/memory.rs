@@ -2,7 +2,8 @@
 //! ack, visibility and window logic (with `tokio::time::pause()` the clock is
 //! the test's). Receipts change on every receive; a receipt stops working once
 //! its message was received again or its visibility lapsed (a little stricter
-//! than SQS, which may still accept it until the next receive).
+//! than SQS, which may still accept it until the next receive). Test support: compiled for
+//! tests and with the `test-support` feature only.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};

@@ -12,6 +12,7 @@ pub mod sqs;
 pub use queue::{EntryFailure, Queue, QueueError, QueueMessage};
 pub mod directory;
 pub mod fetch;
+#[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 
 pub use fetch::{FetchError, Fetched, Fetcher, ObjectSpec};

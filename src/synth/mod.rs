@@ -1,6 +1,8 @@
 //! Synthetic CloudTrail and flow-log content shaped like AWS deliveries: the
 //! scenario behind `samples/` ([`samples`]) and the large, realistic objects
-//! the benchmarks decode ([`bulk`]). Deterministic for a given seed.
+//! the benchmarks decode ([`bulk`]). Deterministic for a given seed. Test support: compiled
+//! for tests and with the `test-support` feature (which tests, benches and examples enable
+//! through the dev-dependency on this crate), never into the release binary.
 
 pub mod bulk;
 pub mod bulk_edge;

@@ -7,6 +7,8 @@
 //!
 //! Criterion runs on one thread, so the rates are per core. Run with
 //! `taskset -c 0 cargo bench --bench decode`; see docs/performance.md.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 

@@ -3,6 +3,8 @@
 //! the Prometheus text of `/metrics`, beside cloning the set (what the
 //! coordinator does before every export) as the baseline of the same run.
 //! `taskset -c 0 cargo bench --bench export`.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 

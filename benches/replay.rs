@@ -1,6 +1,8 @@
 //! End-to-end `replay` throughput (decode, windows, every metric query) beside
 //! decode-only throughput of the same objects in the same run, and the effect of
 //! the window size. One thread (per core): `taskset -c 0 cargo bench --bench replay`.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 

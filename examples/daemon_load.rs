@@ -10,6 +10,8 @@
 //! (one core, `taskset -c 0`, and unpinned) from start until every record is exported, and
 //! `trailflow replay` (one core) over the same files. `soak MINUTES`: uploads two objects per
 //! second for MINUTES and prints the daemon's resident memory every minute.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,8 @@
 //! Decodes one object many times, for profiling the decoder without a benchmark harness around
 //! it: `cargo build --release --example decode_loop && perf record -g
 //! target/release/examples/decode_loop FILE [TIMES]`. Prints the rate.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Context;
 use trailflow::decode::{DecodeOptions, KindHint, decode_object};

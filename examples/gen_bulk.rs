@@ -1,5 +1,7 @@
 //! Writes generated gzip objects in AWS's key layout for load tests and comparisons:
 //! `cargo run --release --example gen_bulk -- cloudtrail|flowlog OBJECTS RECORDS_PER_OBJECT DIR`.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::{Context, bail};
 use trailflow::synth::{bulk, gzip};

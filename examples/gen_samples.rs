@@ -1,5 +1,7 @@
 //! Writes `samples/` from the scenario in `trailflow::synth::samples`.
 //! Run with `cargo run --example gen_samples`; a test fails when `samples/` is stale.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

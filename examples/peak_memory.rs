@@ -5,6 +5,8 @@
 //! and prints the peak resident memory the decode added, as a multiple of the decompressed size.
 //! `cargo run --release --example peak_memory -- replay DIR` runs the whole pipeline (default
 //! windows, every metric query) over a directory and prints the peak resident memory.
+// Benchmark and example code: a panic on bad setup is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::{Context, bail};
 use trailflow::decode::{DecodeOptions, KindHint, decode_object};

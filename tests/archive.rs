@@ -2,6 +2,8 @@
 //! account, region and UTC date; a rerun or a kill -9 and redelivery rewrites the same files;
 //! an independent reader (DuckDB, hive partitioning on) sees what `trailflow decode` sees, and
 //! the external tables' columns match the files; no credential reaches a file.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -4,6 +4,8 @@
 //! 20,000 destination ports on one interface. Every metric stays within its limit, its
 //! foldable labels (ARNs, interfaces) fold to `other` while outcomes and directions keep
 //! their values, totals per kept label set stay exact, and the folds are reported.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

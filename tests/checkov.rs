@@ -2,6 +2,8 @@
 //! Terraform module and ECS example, the Kubernetes base and overlays (raw and rendered by
 //! kustomize) and the Dockerfile. No check may fail; a deliberate exception is suppressed in
 //! place with its reason, and this test holds every suppression to having one.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/skip.rs"]
 mod skip;

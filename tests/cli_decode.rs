@@ -1,4 +1,6 @@
 //! `trailflow decode` as a user runs it: the built binary over files and directories.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,6 +2,8 @@
 //! its structure and mounts, the Prometheus configuration with its rules
 //! (promtool), the collector's pipeline, Grafana's provisioning paths, the
 //! init script's syntax, trailflow's own configuration, and the Dockerfile.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! AWS documentation examples, notification envelopes). When the corpus is present every
 //! check must pass: nothing is skipped because a file fails to parse. Expected values were
 //! read off the files by hand.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Load balancer, WAF, CloudWatch Logs and Kubernetes audit files from `../shared/corpus/`
 //! (AWS's documented examples and other projects' test data) through the real decoders,
 //! checked field by field against what the documentation says they hold.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

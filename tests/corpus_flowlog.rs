@@ -1,5 +1,7 @@
 //! Conformance against real public VPC Flow Log samples in `../shared/corpus/`. When the
 //! corpus is present every check must pass. Expected values were read off the files by hand.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

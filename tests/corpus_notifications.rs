@@ -1,6 +1,8 @@
 //! Notification envelopes from `../shared/corpus/` (AWS documentation, aws-lambda-go,
 //! Grafana Loki): every one parses to the objects it announces, or is discardable, or
 //! (for shapes that are not SQS bodies) is rejected. Runs whenever the corpus is present.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

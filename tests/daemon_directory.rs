@@ -1,5 +1,7 @@
 //! `trailflow run` with the directory source: the README's first command, and a
 //! watched folder whose files are counted once across restarts (local ledger).
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! documented crash points, an export destination that fails, SIGTERM, and ten
 //! replicas sharing a DynamoDB ledger. Every test compares the exported totals
 //! with what `trailflow replay` computes over the same objects.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! label they match on is one of that metric's labels, the dashboards are
 //! provisioning-ready and up to date with their generator, every alert has a
 //! runbook section, and promtool accepts and unit-tests the rules.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/skip.rs"]
 mod skip;

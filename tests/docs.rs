@@ -1,4 +1,6 @@
 //! Generated documentation stays in step with the code.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 

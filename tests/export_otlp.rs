@@ -2,6 +2,8 @@
 //! service, an OTLP/HTTP endpoint that fails before it accepts, and
 //! Prometheus's text format on `/metrics`. Each run reads `samples/` through
 //! the whole daemon and checks that every metric of the catalog arrives.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -4,6 +4,8 @@
 //! down, an OTLP collector that is not there yet, a ledger disk that is full.
 //! Each time the daemon keeps running, says so on `/readyz` and in its
 //! metrics, and once the fault clears has counted every record exactly once.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

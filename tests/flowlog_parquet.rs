@@ -1,5 +1,7 @@
 //! Flow logs in AWS's Parquet delivery: hyphens become underscores in column
 //! names, numbers arrive as int32/int64, and any subset of fields may be present.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! `/healthz` and `/readyz`, a grace period above the drain time, non-root, resources,
 //! a PodDisruptionBudget and a Service matching the pods, IRSA annotations in the IRSA
 //! overlay (none in the Pod Identity one), and a configuration trailflow accepts.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

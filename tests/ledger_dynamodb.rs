@@ -1,5 +1,7 @@
 //! The DynamoDB ledger keeps the same contract as the embedded ones, against
 //! moto's DynamoDB (conditional writes included).
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

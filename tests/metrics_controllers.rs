@@ -1,4 +1,6 @@
 //! Metric queries C7-C14 over hand-built records, with the exact points expected.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! K1-K5, L1, L2 and W1 over logs written here (not by the samples generator), through
 //! `trailflow replay` as a user runs it, against counts worked out by hand.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

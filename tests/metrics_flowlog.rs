@@ -1,4 +1,6 @@
 //! Metric queries F1-F4 over hand-built flow-log records, with the exact points expected.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Metric queries C1-C6 over hand-built records, with the exact points expected
 //! (including nothing to count and failures). Records go through the real decoders.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! holds both copies or one. Fixtures follow AWS's documented examples (the IAM user guide's
 //! cross-account `AssumeRole` pair, KMS's cross-account `Decrypt`), not the generator. Also:
 //! C4's key account and cross-account flag, and completeness from a digest file.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -4,6 +4,8 @@
 //! every throttling code, Karpenter, ExternalDNS by its role, ECR pulls, and risky changes in
 //! the shapes CloudTrail logs them. Fixtures follow AWS's documented events, through the real
 //! decoder and engine.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! `trailflow query` over `s3://bucket/prefix` against a real local S3 (moto).
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! `trailflow replay` and `trailflow query` as a user runs them, over `samples/`
 //! with the example configuration (whose lookups describe the samples' network).
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/skip.rs"]
 mod skip;

@@ -1,4 +1,6 @@
 //! `samples/` is what the generator writes, and decodes to the scenario's counts.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

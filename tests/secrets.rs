@@ -3,6 +3,8 @@
 //! log must not reach any output: decode in every
 //! format, Parquet files, query results, replay, the daemon's logs at trace
 //! level, its export and `/metrics`. Every file and stream is searched.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

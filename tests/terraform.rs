@@ -2,6 +2,8 @@
 //! with python-hcl2, its IRSA trust policy must carry both the `:aud` and the `:sub`
 //! condition on an issuer stripped of its scheme and trailing slash, and its permission
 //! policy must stay least-privilege (no writes to the log bucket, no wildcards).
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/skip.rs"]
 mod skip;

@@ -2,6 +2,8 @@
 //! decoded in process and then through the real binary. For each: no panic,
 //! bounded memory, a clear error that names the object, an error count, and
 //! the good records of the same object kept.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod corpus;
 mod edge;

@@ -5,6 +5,8 @@
 //! entry point (`trailflow lambda-invoke`), then through `trailflow lambda` itself
 //! under a stand-in for the Lambda Runtime API on loopback (the one part that cannot run
 //! here), exporting over OTLP to a real receiver.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -4,6 +4,8 @@
 //! every dashboard query must return data and every alert expression must
 //! return exactly the label sets the logs warrant, computed independently
 //! from `trailflow replay` over the same objects.
+// Test code: a panic is the failure it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -159,3 +159,56 @@ fn config_check_prints_the_effective_configuration_or_the_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_decoder_panic_on_one_object_leaves_the_others_counted() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (inbox, truth_dir) = (scratch.path().join("inbox"), scratch.path().join("truth"));
+    let objects: Vec<(String, Vec<u8>)> = trailflow::synth::samples::objects()
+        .into_iter()
+        .map(|o| (o.key, o.bytes))
+        .collect();
+    // The first flow-log object is poisoned: its decoder panics, through the fault point.
+    let poisoned = objects
+        .iter()
+        .position(|(k, _)| k.contains("vpcflowlogs"))
+        .unwrap();
+    let name = objects[poisoned].0.rsplit('/').next().unwrap().to_string();
+    let mut healthy = objects.clone();
+    healthy.remove(poisoned);
+    write_objects(&truth_dir, &healthy);
+    write_objects(&inbox, &objects);
+
+    // One core, so one decoder thread: had the panic taken the thread, nothing after it would
+    // be decoded and the run would hang.
+    let export = scratch.path().join("export.ndjson");
+    let out = Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_trailflow")])
+        .args(["run", "--config", "deploy/local.toml"])
+        .current_dir(manifest())
+        .env("TRAILFLOW_SOURCE__PATH", &inbox)
+        .env("TRAILFLOW_LEDGER__KIND", "local")
+        .env("TRAILFLOW_LEDGER__PATH", scratch.path().join("ledger.redb"))
+        .env("TRAILFLOW_EXPORT__KIND", "file")
+        .env("TRAILFLOW_EXPORT__PATH", &export)
+        .env("TRAILFLOW_FAULT", format!("decoder_panic:{name}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("decoder panicked") && stderr.contains(&name),
+        "the panic is logged with its object:\n{stderr}"
+    );
+    assert_totals_eq(
+        &exported_totals(std::slice::from_ref(&export)),
+        &replay_totals(&truth_dir),
+        &stderr,
+    );
+    let daemon = common::daemon::exported_daemon_totals(std::slice::from_ref(&export));
+    let panics: f64 = daemon
+        .iter()
+        .filter(|(k, _)| k.contains("objects") && k.contains("decoder_panic"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(panics, 1.0, "{daemon:#?}");
+}

@@ -17,10 +17,17 @@ pub struct DecodePool {
     jobs: mpsc::Sender<Job>,
 }
 
-/// The pool is gone (only at shutdown).
+/// Why an object got no decoding.
 #[derive(Debug, thiserror::Error)]
-#[error("decoder pool stopped")]
-pub struct PoolStopped;
+pub enum PoolError {
+    /// The pool is gone (only at shutdown).
+    #[error("decoder pool stopped")]
+    Stopped,
+    /// The decoder panicked on this object: a bug that one object's bytes reach. The thread
+    /// lives on and decodes the next object; the message is left for redrive.
+    #[error("decoder panicked: {0}")]
+    Panicked(String),
+}
 
 impl DecodePool {
     /// Starts `threads` decoder threads (at least one).
@@ -38,6 +45,7 @@ impl DecodePool {
                             Err(_) => return,
                         };
                         match job {
+                            // A job catches its own panic (see `run`): the thread goes on.
                             Ok(job) => job(),
                             Err(_) => return,
                         }
@@ -58,14 +66,39 @@ impl DecodePool {
         name: String,
         bytes: Vec<u8>,
         options: Arc<DecodeOptions>,
-    ) -> Result<DecodedObject, PoolStopped> {
+    ) -> Result<DecodedObject, PoolError> {
+        self.run(move || {
+            crate::fault::panic_point("decoder_panic", &name);
+            decode_object(&name, &bytes, KindHint::Auto, &options)
+        })
+        .await
+    }
+
+    /// Runs `work` on a pool thread. A panic in it is caught there and returned as
+    /// [`PoolError::Panicked`]: the thread stays in the pool. `work` owns everything it
+    /// touches, so nothing it leaves half-done is seen again (hence `AssertUnwindSafe`).
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PoolError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = tx.send(decode_object(&name, &bytes, KindHint::Auto, &options));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .map_err(|panic| PoolError::Panicked(panic_message(panic.as_ref())));
+            let _ = tx.send(result);
         });
-        self.jobs.send(job).map_err(|_| PoolStopped)?;
-        rx.await.map_err(|_| PoolStopped)
+        self.jobs.send(job).map_err(|_| PoolError::Stopped)?;
+        rx.await.map_err(|_| PoolError::Stopped)?
     }
+}
+
+/// The text a panic was raised with.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 #[cfg(test)]
@@ -88,5 +121,21 @@ mod tests {
         for h in handles {
             assert_eq!(h.await.unwrap().unwrap().rows(), 1);
         }
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_an_error_and_the_thread_decodes_on() {
+        let pool = DecodePool::new(1).unwrap();
+        let failed = pool
+            .run(|| -> usize { panic!("bad bytes in s3://b/poison.gz") })
+            .await;
+        assert!(
+            matches!(&failed, Err(PoolError::Panicked(m)) if m.contains("s3://b/poison.gz")),
+            "{failed:?}"
+        );
+        // The only thread is still there.
+        let text = b"2 1 eni-1 a b 1 2 6 1 1 1 2 ACCEPT OK\n".to_vec();
+        let decoded = pool.decode("f.log".into(), text, Default::default()).await;
+        assert_eq!(decoded.unwrap().rows(), 1);
     }
 }

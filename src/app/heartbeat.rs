@@ -6,7 +6,7 @@
 //! replica may count the object, so the coordinator drops it from its windows.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -30,6 +30,17 @@ pub struct Lease {
 
 /// Leases by delivery, shared by the coordinator (which adds and removes) and the heartbeat.
 pub type Leases = Arc<Mutex<HashMap<DeliveryId, Lease>>>;
+
+/// The lease table, locked. A lock poisoned by a panic elsewhere is logged and taken as it is:
+/// the table is a plain map, whole between operations, and a heartbeat that found it empty
+/// would let every lease lapse and every message be redelivered.
+pub fn lock_leases(leases: &Leases) -> MutexGuard<'_, HashMap<DeliveryId, Lease>> {
+    leases.lock().unwrap_or_else(|poisoned| {
+        tracing::error!("the lease table's lock was poisoned by a panic; carrying on with it");
+        leases.clear_poison();
+        poisoned.into_inner()
+    })
+}
 
 /// What the heartbeat found lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +90,10 @@ impl Heartbeat {
 
     /// One round of extensions and renewals; returns what was lost.
     pub async fn beat(&self) -> Vec<Lost> {
-        let snapshot: Vec<(DeliveryId, Lease)> = match self.leases.lock() {
-            Ok(l) => l.iter().map(|(k, v)| (*k, v.clone())).collect(),
-            Err(_) => return Vec::new(),
-        };
+        let snapshot: Vec<(DeliveryId, Lease)> = lock_leases(&self.leases)
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
         let mut lost: HashMap<DeliveryId, Lost> = HashMap::new();
         if let Some(queue) = &self.queue {
             let receipts: Vec<String> = snapshot
@@ -150,4 +161,31 @@ fn lost_entry(lost: &mut HashMap<DeliveryId, Lost>, delivery: DeliveryId) -> &mu
         message: false,
         claims: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_lease_table_keeps_its_leases() {
+        let leases: Leases = Arc::default();
+        lock_leases(&leases).insert(
+            7,
+            Lease {
+                receipt: Some("r".into()),
+                message_id: Some("m".into()),
+                claims: vec!["k".into()],
+            },
+        );
+        let held = leases.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = held.lock();
+            panic!("a panic while the lock is held");
+        })
+        .join();
+        assert!(panicked.is_err() && leases.is_poisoned());
+        assert_eq!(lock_leases(&leases)[&7].claims, vec!["k".to_string()]);
+        assert!(!leases.is_poisoned(), "cleared once logged");
+    }
 }

@@ -22,6 +22,7 @@ const ZEROS: &[(&str, &[&str])] = &[
             "dropped",
             "ledger_error",
             "archive_failed",
+            "decoder_panic",
         ],
     ),
     ("trailflow.export.attempts", &["ok", "failed"]),

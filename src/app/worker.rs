@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::Event;
-use super::decode_pool::DecodePool;
-use super::heartbeat::Leases;
+use super::decode_pool::{DecodePool, PoolError};
+use super::heartbeat::{Leases, lock_leases};
 use super::tracker::{DeliveryId, Handle};
 use crate::archive::{Archive, ArchiveError};
 use crate::decode::{DecodeOptions, DecodedObject};
@@ -38,6 +38,8 @@ pub enum Outcome {
     Ledger(LedgerError),
     /// Decoded, but its records could not be archived (the claim is released).
     Archive(ArchiveError),
+    /// The decoder panicked on it (the claim is released; the message is left for redrive).
+    DecoderPanic(String),
 }
 
 /// What every worker shares.
@@ -147,7 +149,11 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
                 decoded: Box::new(decoded),
             }
         }
-        Err(e) => {
+        Err(PoolError::Panicked(message)) => {
+            release(ctx, delivery, &key).await;
+            Outcome::DecoderPanic(message)
+        }
+        Err(e @ PoolError::Stopped) => {
             release(ctx, delivery, &key).await;
             Outcome::Fetch(FetchError::Failed {
                 object: spec.name(),
@@ -191,9 +197,7 @@ async fn claim_once(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Res
     match ctx.ledger.claim(key, &ctx.owner, ctx.lease).await {
         Ok(Claim::Claimed) => {
             // Renewed from now on: a slow download or decode must not let the lease lapse.
-            if let Ok(mut leases) = ctx.leases.lock()
-                && let Some(l) = leases.get_mut(&delivery)
-            {
+            if let Some(l) = lock_leases(&ctx.leases).get_mut(&delivery) {
                 l.claims.push(key.to_string());
             }
             Ok(())
@@ -206,9 +210,7 @@ async fn claim_once(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Res
 
 /// Gives a claim back so that a redelivery need not wait for the lease; failures only delay that.
 pub async fn release(ctx: &WorkerContext, delivery: DeliveryId, key: &str) {
-    if let Ok(mut leases) = ctx.leases.lock()
-        && let Some(l) = leases.get_mut(&delivery)
-    {
+    if let Some(l) = lock_leases(&ctx.leases).get_mut(&delivery) {
         l.claims.retain(|c| c != key);
     }
     if let Err(e) = ctx.ledger.release(key, &ctx.owner).await {

@@ -9,7 +9,7 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
         "-- metric: trailflow.pipeline.objects
 -- instrument: counter
 -- unit: {object}
--- description: Objects by outcome: counted, duplicate (already counted), busy (claimed by another replica), not_found, access_denied, fetch_error, undecodable, dropped (message lost before export), ledger_error, archive_failed (its records could not be written to the archive; message left for redrive).
+-- description: Objects by outcome: counted, duplicate (already counted), busy (claimed by another replica), not_found, access_denied, fetch_error, undecodable, dropped (message lost before export), ledger_error, archive_failed (its records could not be written to the archive; message left for redrive), decoder_panic (the decoder panicked on it: a bug, logged with the object; message left for redrive).
 -- table: daemon
 -- value: objects
 -- labels: outcome

@@ -66,9 +66,7 @@ impl Coordinator {
         let Some(tracked) = self.tracker.remove(id) else {
             return;
         };
-        if let Ok(mut leases) = self.p.leases.lock() {
-            leases.remove(&id);
-        }
+        crate::app::heartbeat::lock_leases(&self.p.leases).remove(&id);
         let envelope = tracked.delivery.envelope;
         match (verdict, tracked.delivery.message) {
             (Verdict::Delete, Some(m)) => self.deletes.push((m.receipt, m.id)),

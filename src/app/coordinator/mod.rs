@@ -166,16 +166,14 @@ impl Coordinator {
         let receipt = delivery.message.as_ref().map(|m| m.receipt.clone());
         let message_id = delivery.message_id();
         let id = self.tracker.add(delivery);
-        if let Ok(mut leases) = self.p.leases.lock() {
-            leases.insert(
-                id,
-                Lease {
-                    receipt,
-                    message_id,
-                    claims: Vec::new(),
-                },
-            );
-        }
+        crate::app::heartbeat::lock_leases(&self.p.leases).insert(
+            id,
+            Lease {
+                receipt,
+                message_id,
+                claims: Vec::new(),
+            },
+        );
         for (i, spec) in objects.into_iter().enumerate() {
             tokio::spawn(worker::process(self.p.workers.clone(), (id, i), spec));
         }
@@ -289,6 +287,18 @@ impl Coordinator {
                 if self.logs.allow("not_archived") {
                     tracing::warn!(object, message_id, error = %e, "object not archived; message left for redrive");
                 }
+                self.stats.objects_failed += 1;
+                self.tracker.set(handle, ObjState::Failed, None);
+            }
+            Outcome::DecoderPanic(cause) => {
+                m.inc("trailflow.pipeline.objects", &["decoder_panic"]);
+                // Every one is logged: a decoder panic is a bug to report, not noise.
+                tracing::error!(
+                    object,
+                    message_id,
+                    cause,
+                    "decoder panicked on this object; message left for redrive"
+                );
                 self.stats.objects_failed += 1;
                 self.tracker.set(handle, ObjState::Failed, None);
             }

@@ -1,10 +1,11 @@
-//! `trailflow run`: wiring and the main loop. Sources (SQS receivers or the
+//! `trailflow run`: the main loop (its parts are wired in `build.rs`). Sources (SQS receivers or the
 //! directory source) send deliveries; workers claim, fetch and decode their
 //! objects; the [`coordinator::Coordinator`] counts, exports, commits and
 //! deletes; the heartbeat keeps messages and claims alive meanwhile. The
 //! shutdown future starts the drain: stop receiving, finish in-flight objects,
 //! close and export the window, commit, delete, exit within the grace period.
 
+pub mod build;
 mod completeness;
 pub mod coordinator;
 pub mod decode_pool;
@@ -17,29 +18,24 @@ pub mod selfmetrics;
 pub mod tracker;
 pub mod worker;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
-use crate::archive::{Archive, ArchiveError};
-use crate::config::{Config, LedgerConfig, SourceConfig, SqsConfig};
-use crate::engine::{Engine, EngineError, WindowPolicy, Windower, load_catalog};
-use crate::export::{ExportError, Scrape, from_config};
+use crate::archive::ArchiveError;
+use crate::config::Config;
+use crate::engine::EngineError;
+use crate::export::{ExportError, Scrape};
 use crate::health::Health;
-use crate::ledger::{DynamoLedger, Ledger, LedgerError, LocalLedger, MemoryLedger};
+use crate::ledger::LedgerError;
 use crate::metrics::SeriesSet;
-use crate::source::s3::S3Reader;
-use crate::source::sqs::SqsQueue;
-use crate::source::{Fetcher, Queue};
+use crate::source::Queue;
 pub use coordinator::RunStats;
 use coordinator::{Coordinator, Parts};
-use heartbeat::{Heartbeat, Lost};
-use selfmetrics::SelfMetrics;
+use heartbeat::Lost;
 use tracker::{Delivery, Handle};
-use worker::{Outcome, WorkerContext};
+use worker::Outcome;
 
 /// What tasks tell the coordinator.
 #[derive(Debug)]
@@ -99,16 +95,6 @@ pub struct RunOptions {
     pub archive_only: bool,
 }
 
-/// The sink of an archive-only run: accepts every export and sends it nowhere.
-struct Discard;
-
-#[async_trait::async_trait]
-impl crate::export::Sink for Discard {
-    async fn export(&self, _series: &SeriesSet) -> Result<(), ExportError> {
-        Ok(())
-    }
-}
-
 /// What `trailflow backfill` processes.
 #[derive(Debug, Clone)]
 pub struct Backfill {
@@ -120,234 +106,64 @@ pub struct Backfill {
     pub progress: bool,
 }
 
-/// This replica's ledger owner id.
-fn instance_id(config: &Config) -> String {
-    config.daemon.instance_id.clone().unwrap_or_else(|| {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "trailflow".into());
-        format!("{host}-{}", std::process::id())
-    })
-}
-
-async fn open_ledger(config: &LedgerConfig) -> Result<Arc<dyn Ledger>, LedgerError> {
-    Ok(match config {
-        LedgerConfig::Memory { .. } => Arc::new(MemoryLedger::new()),
-        LedgerConfig::Local { path, .. } => {
-            let path = path.clone();
-            let ledger = tokio::task::spawn_blocking(move || LocalLedger::open(&path))
-                .await
-                .map_err(|e| LedgerError {
-                    operation: "open",
-                    object: String::new(),
-                    message: e.to_string(),
-                })??;
-            Arc::new(ledger)
-        }
-        LedgerConfig::Dynamodb { table, .. } => Arc::new(DynamoLedger::new(
-            DynamoLedger::client_from_env().await,
-            table.clone(),
-        )),
-    })
-}
-
-/// Runs until `shutdown` resolves (or, for a one-shot directory source, until everything is exported).
+/// Runs until `shutdown` resolves (or, for a one-shot directory source, until everything is
+/// exported). Builds the parts (`build.rs`, one function each), starts the tasks, then drives
+/// the coordinator.
 pub async fn run(
     config: Config,
     options: RunOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(RunStats, SeriesSet), AppError> {
-    let catalog = load_catalog(config.engine.queries_dir.as_deref())?;
-    let engine = Engine::new(catalog, &config.lookups).await?;
-    let series = SeriesSet::new(engine.catalog(), config.engine.series_limit);
-    let metrics = SelfMetrics::new(series.metrics());
-    let windower = Windower::new(WindowPolicy::of(&config.engine));
-    let ledger = open_ledger(&config.ledger).await?;
-    let health = Arc::new(Health::default());
-    let owner = instance_id(&config);
+    let m = build::metric_parts(&config).await?;
+    let ledger = build::ledger(&config.ledger).await?;
+    let owner = build::owner(&config);
     let scrape = Arc::new(Scrape::default());
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let sink: Box<dyn crate::export::Sink> = if options.archive_only {
-        Box::new(Discard)
-    } else {
-        from_config(&config.export, &env, &owner, scrape.clone())?
-    };
-    let archive = Archive::from_config(&config.archive).await?;
-    let mut decode_options = engine.decode_options();
-    if let Some(archive) = &archive {
-        // The archive keeps every column, not only those the queries read.
-        decode_options.columns = crate::decode::ColumnSelection::all();
-        tracing::info!(root = archive.url(), "archiving every record as Parquet");
-    }
-    let d = &config.daemon;
+    let sink = build::sink(&config, options.archive_only, &owner, scrape.clone())?;
+    let (archive, decode) = build::archive(&config, &m.engine).await?;
+    let input = build::input(&config, &options).await;
 
-    let (events_tx, mut events) = mpsc::channel::<Event>(1024);
+    let (events_tx, events) = mpsc::channel::<Event>(1024);
     let (stop_tx, stop) = watch::channel(false);
-    let inflight = Arc::new(Semaphore::new(d.max_inflight_messages));
-
-    let (queue, lease, s3): (Option<Arc<dyn Queue>>, Duration, Option<S3Reader>) =
-        match &config.source {
-            SourceConfig::Sqs(sqs) => {
-                let client = SqsQueue::client_from_env().await;
-                let queue: Arc<dyn Queue> =
-                    Arc::new(SqsQueue::new(client, &sqs.queue_url, sqs.wait_time_secs));
-                let lease = Duration::from_secs(sqs.visibility_timeout_secs.max(1) as u64);
-                (Some(queue), lease, Some(S3Reader::from_env().await))
-            }
-            SourceConfig::Directory(_) => (None, Duration::from_secs(300), None),
-        };
-    let (queue, s3) = match (&options.backfill, &options.queue) {
-        (Some(_), _) => (None, Some(S3Reader::from_env().await)),
-        (None, Some(batch)) => (Some(batch.clone()), Some(S3Reader::from_env().await)),
-        (None, None) => (queue, s3),
+    let shared = build::Shared::new(
+        &config.daemon,
+        events_tx,
+        stop,
+        ledger.clone(),
+        owner.clone(),
+        input.lease,
+        m.metrics.clone(),
+    );
+    build::health_server(&config.daemon, shared.health.clone(), scrape).await?;
+    let workers = build::workers(&config.daemon, input.s3, decode, archive, &shared)?;
+    build::spawn_heartbeat(input.queue.clone(), &shared);
+    let Some(sources) = build::spawn_sources(
+        &config,
+        &options,
+        input.queue.as_ref(),
+        workers.fetcher.s3(),
+        &shared,
+    )
+    .await
+    else {
+        return Ok((RunStats::default(), SeriesSet::new(&Default::default(), 1)));
     };
-    let once = options.queue.is_some();
-
-    if !d.health_listen.is_empty() {
-        let addr: SocketAddr = d
-            .health_listen
-            .parse()
-            .map_err(|e: std::net::AddrParseError| AppError::Health {
-                addr: d.health_listen.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-            })?;
-        let (local, server) = crate::health::bind(addr, health.clone(), scrape.clone())
-            .await
-            .map_err(|source| AppError::Health {
-                addr: d.health_listen.clone(),
-                source,
-            })?;
-        tracing::info!(%local, "health endpoints listening");
-        tokio::spawn(async move {
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "health server stopped");
-            }
-        });
-    }
-
-    let leases = Arc::new(Mutex::new(Default::default()));
-    let workers = WorkerContext {
-        fetcher: Fetcher::new(
-            s3,
-            d.get_object_attempts,
-            Duration::from_secs(d.get_object_timeout_secs),
-        ),
-        ledger: ledger.clone(),
-        owner: owner.clone(),
-        lease,
-        options: Arc::new(decode_options),
-        slots: Arc::new(Semaphore::new(d.max_inflight_objects)),
-        bytes: Arc::new(Semaphore::new(d.max_inflight_mib * 1024)),
-        bytes_total: d.max_inflight_mib * 1024,
-        events: events_tx.clone(),
-        leases: leases.clone(),
-        decoders: decode_pool::DecodePool::per_core().map_err(AppError::Threads)?,
-        health: health.clone(),
-        archive,
-    };
-    let heartbeat = Heartbeat {
-        queue: queue.clone(),
-        ledger: ledger.clone(),
-        owner: owner.clone(),
-        lease,
-        leases: leases.clone(),
-        events: events_tx.clone(),
-        metrics: metrics.clone(),
-    };
-    tokio::spawn(heartbeat.run(stop.clone()));
-
-    let sources = match (&config.source, &queue) {
-        _ if options.backfill.is_some() => {
-            let (Some(backfill), Some(s3)) =
-                (options.backfill.clone(), workers.fetcher.s3().cloned())
-            else {
-                return Ok((RunStats::default(), SeriesSet::new(&Default::default(), 1)));
-            };
-            let progress = if backfill.progress {
-                indicatif::ProgressBar::new(0)
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
-            tokio::spawn(receive::listing(
-                s3,
-                backfill.location,
-                backfill.since,
-                inflight.clone(),
-                events_tx.clone(),
-                stop.clone(),
-                progress,
-            ));
-            1
-        }
-        (_, Some(queue)) if once => {
-            // A Lambda batch: one receive hands over the whole batch; its end ends the run.
-            tokio::spawn(receive::sqs(receive::ReceiverContext {
-                queue: queue.clone(),
-                config: SqsConfig {
-                    queue_url: queue.name().to_string(),
-                    receivers: 1,
-                    max_messages: 10,
-                    wait_time_secs: 0,
-                    visibility_timeout_secs: 900,
-                    depth_interval_secs: 0,
-                    dead_letter_queue_url: None,
-                },
-                inflight: inflight.clone(),
-                events: events_tx.clone(),
-                stop: stop.clone(),
-                health: health.clone(),
-                metrics: metrics.clone(),
-                once: true,
-            }));
-            1
-        }
-        (SourceConfig::Sqs(sqs), Some(queue)) => {
-            if sqs.depth_interval_secs > 0 {
-                tokio::spawn(depth::poll(
-                    SqsQueue::new(SqsQueue::client_from_env().await, &sqs.queue_url, 0),
-                    sqs.dead_letter_queue_url.clone(),
-                    Duration::from_secs(sqs.depth_interval_secs),
-                    metrics.clone(),
-                    stop.clone(),
-                ));
-            }
-            for _ in 0..sqs.receivers {
-                tokio::spawn(receive::sqs(receive::ReceiverContext {
-                    queue: queue.clone(),
-                    config: sqs.clone(),
-                    inflight: inflight.clone(),
-                    events: events_tx.clone(),
-                    stop: stop.clone(),
-                    health: health.clone(),
-                    metrics: metrics.clone(),
-                    once: false,
-                }));
-            }
-            sqs.receivers
-        }
-        (SourceConfig::Directory(dir), _) => {
-            tokio::spawn(receive::directory(
-                dir.clone(),
-                inflight.clone(),
-                events_tx.clone(),
-                stop.clone(),
-            ));
-            1
-        }
-        (SourceConfig::Sqs(_), None) => 0,
-    };
-    drop(events_tx);
+    let health = shared.health.clone();
+    // Only the tasks hold senders now: the channel closes when they are all gone.
+    drop(shared);
     tracing::info!(owner, "trailflow running");
 
-    let mut coordinator = Coordinator::new(Parts {
-        engine,
-        windower,
-        series,
+    let d = &config.daemon;
+    let coordinator = Coordinator::new(Parts {
+        engine: m.engine,
+        windower: m.windower,
+        series: m.series,
         sink,
         ledger,
-        queue,
+        queue: input.queue,
+        leases: workers.leases.clone(),
         workers,
-        leases,
         health: health.clone(),
-        metrics,
+        metrics: m.metrics,
         ttl: Duration::from_secs(config.ledger.ttl_hours() * 3600),
         max_backoff: Duration::from_secs(d.export_max_backoff_secs),
         export_timeout: Duration::from_secs(30),
@@ -356,66 +172,95 @@ pub async fn run(
         log_burst: d.log_burst,
         digest_grace_secs: config.engine.digest_grace_secs,
     });
-    let mut idle_tick =
-        tokio::time::interval(Duration::from_secs(config.engine.window_max_age_secs));
-    idle_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let drive = Drive {
+        events,
+        sources,
+        stop: stop_tx,
+        health,
+        idle_every: Duration::from_secs(config.engine.window_max_age_secs),
+        grace: Duration::from_secs(d.shutdown_grace_secs),
+    };
+    Ok(drive.run(coordinator, shutdown).await)
+}
 
-    let grace = Duration::from_secs(d.shutdown_grace_secs);
-    let mut deadline: Option<Instant> = None;
-    let mut sources_done = 0;
-    tokio::pin!(shutdown);
-    let far = || tokio::time::Instant::now() + Duration::from_secs(86_400);
-    loop {
-        let drained = sources_done >= sources;
-        if drained && coordinator.working() == 0 {
-            coordinator.flush(deadline.is_none()).await;
-            if coordinator.idle() {
+/// The main loop's inputs besides the coordinator.
+struct Drive {
+    events: mpsc::Receiver<Event>,
+    /// How many sources report `SourceDone`.
+    sources: usize,
+    stop: watch::Sender<bool>,
+    health: Arc<Health>,
+    idle_every: Duration,
+    grace: Duration,
+}
+
+impl Drive {
+    /// Feeds events and timers to the coordinator until the sources are done and everything is
+    /// exported, or the drain's grace period is over.
+    async fn run(
+        mut self,
+        mut coordinator: Coordinator,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> (RunStats, SeriesSet) {
+        let mut idle_tick = tokio::time::interval(self.idle_every);
+        idle_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let grace = self.grace;
+        let mut deadline: Option<Instant> = None;
+        let mut sources_done = 0;
+        tokio::pin!(shutdown);
+        let far = || tokio::time::Instant::now() + Duration::from_secs(86_400);
+        loop {
+            let drained = sources_done >= self.sources;
+            if drained && coordinator.working() == 0 {
+                coordinator.flush(deadline.is_none()).await;
+                if coordinator.idle() {
+                    break;
+                }
+            }
+            if deadline.is_some_and(|dl| Instant::now() >= dl) {
+                tracing::warn!(
+                    "grace period over; exiting with work not exported (it will be redelivered)"
+                );
                 break;
             }
-        }
-        if deadline.is_some_and(|dl| Instant::now() >= dl) {
-            tracing::warn!(
-                "grace period over; exiting with work not exported (it will be redelivered)"
-            );
-            break;
-        }
-        let window_at = coordinator
-            .window_deadline()
-            .map(tokio::time::Instant::from_std)
-            .unwrap_or_else(far);
-        let retry_at = coordinator
-            .export_due()
-            .map(tokio::time::Instant::from_std)
-            .unwrap_or_else(far);
-        let grace_at = deadline
-            .map(tokio::time::Instant::from_std)
-            .unwrap_or_else(far);
-        tokio::select! {
-            event = events.recv() => match event {
-                Some(Event::Delivery(d)) => coordinator.on_delivery(d),
-                Some(Event::Object { handle, outcome }) => coordinator.on_object(handle, outcome).await,
-                Some(Event::Lost(lost)) => coordinator.on_lost(lost).await,
-                Some(Event::SourceDone) => sources_done += 1,
-                None => sources_done = sources,
-            },
-            _ = tokio::time::sleep_until(window_at) => coordinator.on_window_age().await,
-            _ = tokio::time::sleep_until(retry_at) => coordinator.export().await,
-            _ = tokio::time::sleep_until(grace_at) => {}
-            _ = idle_tick.tick() => coordinator.on_idle_tick().await,
-            _ = &mut shutdown, if deadline.is_none() => {
-                tracing::info!(?grace, "shutting down: no more receives; draining");
-                health.set_draining();
-                deadline = Some(Instant::now() + grace);
-                let _ = stop_tx.send(true);
+            let window_at = coordinator
+                .window_deadline()
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(far);
+            let retry_at = coordinator
+                .export_due()
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(far);
+            let grace_at = deadline
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(far);
+            tokio::select! {
+                event = self.events.recv() => match event {
+                    Some(Event::Delivery(d)) => coordinator.on_delivery(d),
+                    Some(Event::Object { handle, outcome }) => coordinator.on_object(handle, outcome).await,
+                    Some(Event::Lost(lost)) => coordinator.on_lost(lost).await,
+                    Some(Event::SourceDone) => sources_done += 1,
+                    None => sources_done = self.sources,
+                },
+                _ = tokio::time::sleep_until(window_at) => coordinator.on_window_age().await,
+                _ = tokio::time::sleep_until(retry_at) => coordinator.export().await,
+                _ = tokio::time::sleep_until(grace_at) => {}
+                _ = idle_tick.tick() => coordinator.on_idle_tick().await,
+                _ = &mut shutdown, if deadline.is_none() => {
+                    tracing::info!(?grace, "shutting down: no more receives; draining");
+                    self.health.set_draining();
+                    deadline = Some(Instant::now() + grace);
+                    let _ = self.stop.send(true);
+                }
             }
+            coordinator.flush_deletes().await;
         }
+        let _ = self.stop.send(true);
         coordinator.flush_deletes().await;
+        let stats = coordinator.stats();
+        tracing::info!(?stats, "trailflow stopped");
+        (stats, coordinator.series().clone())
     }
-    let _ = stop_tx.send(true);
-    coordinator.flush_deletes().await;
-    let stats = coordinator.stats();
-    tracing::info!(?stats, "trailflow stopped");
-    Ok((stats, coordinator.series().clone()))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use async_trait::async_trait;
 
-use super::{ExportError, Sink};
+use super::{ExportCause, ExportError, Sink};
 use crate::metrics::SeriesSet;
 use crate::metrics::render::{write_ndjson, write_table};
 
@@ -23,7 +23,7 @@ impl ConsoleSink {
             "ndjson" => Ok(Self { ndjson: true }),
             other => Err(ExportError {
                 sink: "console".into(),
-                message: format!("unknown format `{other}` (table or ndjson)"),
+                cause: ExportCause::UnknownFormat(other.to_string()),
             }),
         }
     }
@@ -41,7 +41,7 @@ impl Sink for ConsoleSink {
         };
         written.and_then(|_| out.flush()).map_err(|e| ExportError {
             sink: "console".into(),
-            message: e.to_string(),
+            cause: ExportCause::Io(e),
         })
     }
 }

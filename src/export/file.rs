@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
-use super::{ExportError, Sink};
+use super::{ExportCause, ExportError, Sink};
 use crate::metrics::SeriesSet;
 use crate::metrics::render::write_ndjson;
 
@@ -46,16 +46,16 @@ impl Sink for FileSink {
             f.sync_data()
         })
         .await
-        .map_err(|e| self.error(e))?
+        .map_err(|e| self.error(std::io::Error::other(e)))?
         .map_err(|e| self.error(e))
     }
 }
 
 impl FileSink {
-    fn error(&self, e: impl std::fmt::Display) -> ExportError {
+    fn error(&self, e: std::io::Error) -> ExportError {
         ExportError {
             sink: format!("file {}", self.path.display()),
-            message: e.to_string(),
+            cause: ExportCause::Io(e),
         }
     }
 }

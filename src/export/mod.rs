@@ -23,12 +23,29 @@ use crate::metrics::SeriesSet;
 
 /// An export that was not accepted.
 #[derive(Debug, thiserror::Error)]
-#[error("export to {sink}: {message}")]
+#[error("export to {sink}: {cause}")]
 pub struct ExportError {
     /// The sink (kind and destination).
     pub sink: String,
-    /// What went wrong.
-    pub message: String,
+    /// What went wrong (part of the message, so not also a `source`: said once).
+    pub cause: ExportCause,
+}
+
+/// Why a sink did not accept an export.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportCause {
+    /// The collector, or the way to it.
+    #[error(transparent)]
+    Otlp(#[from] otlp::OtlpError),
+    /// Writing to the console or a file.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// The `/metrics` endpoint was not scraped in time.
+    #[error("not scraped within {0:?}")]
+    NotScraped(std::time::Duration),
+    /// The console sink's format is not `table` or `ndjson`.
+    #[error("unknown format `{0}` (table or ndjson)")]
+    UnknownFormat(String),
 }
 
 /// A destination for metrics.

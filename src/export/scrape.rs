@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::{ExportError, Sink};
+use super::{ExportCause, ExportError, Sink};
 use crate::metrics::SeriesSet;
 use crate::metrics::prometheus;
 
@@ -100,7 +100,7 @@ impl Sink for PrometheusSink {
         {
             return Err(ExportError {
                 sink: "prometheus /metrics".into(),
-                message: format!("not scraped within {SCRAPE_WAIT:?}"),
+                cause: ExportCause::NotScraped(SCRAPE_WAIT),
             });
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! an [`ExportError`]; the coordinator retries with backoff and counts them.
 
 mod encode;
+mod error;
 mod settings;
 mod transport;
 
@@ -14,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 
 pub use encode::{Baseline, Temporality, Times, attribute, data_points, request};
+pub use error::OtlpError;
 pub use settings::{OtlpSettings, Protocol};
 
 use super::{ExportError, Sink};
@@ -45,14 +47,14 @@ impl OtlpSink {
         env: &HashMap<String, String>,
         instance_id: &str,
     ) -> Result<Self, ExportError> {
-        let fail = |message: String| ExportError {
-            sink: "otlp".into(),
-            message,
-        };
-        let settings = OtlpSettings::resolve(config, env, instance_id).map_err(fail)?;
-        let transport = Transport::new(&settings).map_err(|message| ExportError {
+        let settings =
+            OtlpSettings::resolve(config, env, instance_id).map_err(|e| ExportError {
+                sink: "otlp".into(),
+                cause: e.into(),
+            })?;
+        let transport = Transport::new(&settings).map_err(|e| ExportError {
             sink: format!("otlp {}", settings.endpoint),
-            message,
+            cause: e.into(),
         })?;
         let resource = settings
             .resource
@@ -90,13 +92,13 @@ impl Sink for OtlpSink {
             baseline.as_ref(),
         );
         let points = data_points(&request);
-        let fail = |message: String| ExportError {
+        let fail = |e: OtlpError| ExportError {
             sink: format!("otlp {}", self.settings.endpoint),
-            message,
+            cause: e.into(),
         };
         let rejected = tokio::time::timeout(self.settings.timeout, self.transport.send(request))
             .await
-            .map_err(|_| fail(format!("timed out after {:?}", self.settings.timeout)))?
+            .map_err(|_| fail(OtlpError::Timeout(self.settings.timeout)))?
             .map_err(fail)?;
         if rejected > 0 {
             // Rejected points are not retryable (the collector said so): retrying would only

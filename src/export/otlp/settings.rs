@@ -12,6 +12,7 @@ use std::time::Duration;
 use percent_encoding::percent_decode_str;
 
 use super::encode::Temporality;
+use super::error::OtlpError;
 use crate::config::OtlpConfig;
 
 /// The wire protocol.
@@ -67,7 +68,7 @@ impl OtlpSettings {
         config: &OtlpConfig,
         env: &HashMap<String, String>,
         instance_id: &str,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, OtlpError> {
         let var = |name: &str| {
             env.get(&format!("OTEL_EXPORTER_OTLP_METRICS_{name}"))
                 .or_else(|| env.get(&format!("OTEL_EXPORTER_OTLP_{name}")))
@@ -83,9 +84,9 @@ impl OtlpSettings {
             None | Some("grpc") => Protocol::Grpc,
             Some("http/protobuf") | Some("http") => Protocol::HttpProtobuf,
             Some(other) => {
-                return Err(format!(
+                return Err(OtlpError::Setting(format!(
                     "OTLP protocol `{other}` is not supported (grpc or http/protobuf)"
-                ));
+                )));
             }
         };
         let endpoint = match (&config.endpoint, protocol) {
@@ -108,9 +109,9 @@ impl OtlpSettings {
             }
         };
         if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
-            return Err(format!(
+            return Err(OtlpError::Setting(format!(
                 "OTLP endpoint `{endpoint}` must start with http:// or https://"
-            ));
+            )));
         }
         let mut headers: BTreeMap<String, String> = var("HEADERS")
             .map(|h| split_pairs(&h))
@@ -122,13 +123,17 @@ impl OtlpSettings {
             Some(s) => Duration::from_secs(s),
             None => match var("TIMEOUT") {
                 Some(ms) => Duration::from_millis(ms.parse().map_err(|_| {
-                    format!("OTEL_EXPORTER_OTLP_TIMEOUT `{ms}` is not a number of milliseconds")
+                    OtlpError::Setting(format!(
+                        "OTEL_EXPORTER_OTLP_TIMEOUT `{ms}` is not a number of milliseconds"
+                    ))
                 })?),
                 None => Duration::from_secs(10),
             },
         };
         if timeout.is_zero() {
-            return Err("the OTLP timeout must be above zero".into());
+            return Err(OtlpError::Setting(
+                "the OTLP timeout must be above zero".into(),
+            ));
         }
         let gzip = match config
             .compression
@@ -138,7 +143,11 @@ impl OtlpSettings {
         {
             None | Some("none") => false,
             Some("gzip") => true,
-            Some(other) => return Err(format!("OTLP compression `{other}` is not gzip or none")),
+            Some(other) => {
+                return Err(OtlpError::Setting(format!(
+                    "OTLP compression `{other}` is not gzip or none"
+                )));
+            }
         };
         let temporality = match config
             .temporality
@@ -153,9 +162,9 @@ impl OtlpSettings {
             None | Some("") | Some("cumulative") => Temporality::Cumulative,
             Some("delta") | Some("lowmemory") => Temporality::Delta,
             Some(other) => {
-                return Err(format!(
+                return Err(OtlpError::Setting(format!(
                     "OTLP temporality `{other}` is not cumulative or delta"
-                ));
+                )));
             }
         };
         let ca_file = config
@@ -173,7 +182,11 @@ impl OtlpSettings {
         let client_identity = match (cert, key) {
             (Some(c), Some(k)) => Some((c, k)),
             (None, None) => None,
-            _ => return Err("a client certificate needs both its file and its key file".into()),
+            _ => {
+                return Err(OtlpError::Setting(
+                    "a client certificate needs both its file and its key file".into(),
+                ));
+            }
         };
 
         let mut resource: BTreeMap<String, String> = [
@@ -318,7 +331,7 @@ mod tests {
         ] {
             let e =
                 OtlpSettings::resolve(&OtlpConfig::default(), &env(&[(k, v)]), "i").unwrap_err();
-            assert!(e.contains(says), "{k}: {e}");
+            assert!(e.to_string().contains(says), "{k}: {e}");
         }
     }
 }

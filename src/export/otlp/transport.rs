@@ -18,10 +18,32 @@ use prost::Message;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+use super::error::{OtlpError, with_causes};
 use super::settings::{OtlpSettings, Protocol};
 
-fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+fn read(path: &std::path::Path) -> Result<Vec<u8>, OtlpError> {
+    std::fs::read(path).map_err(|e| file_error(path, e))
+}
+
+fn file_error(path: &std::path::Path, e: impl std::fmt::Display) -> OtlpError {
+    OtlpError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn header_error(name: &str, e: impl std::fmt::Display) -> OtlpError {
+    OtlpError::Header {
+        name: name.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn endpoint_error(endpoint: &str, e: impl std::fmt::Display) -> OtlpError {
+    OtlpError::Endpoint {
+        endpoint: endpoint.to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// A connection to the collector.
@@ -49,7 +71,7 @@ pub enum Transport {
 
 impl Transport {
     /// Builds the client for `settings` (does not connect yet).
-    pub fn new(s: &OtlpSettings) -> Result<Self, String> {
+    pub fn new(s: &OtlpSettings) -> Result<Self, OtlpError> {
         match s.protocol {
             Protocol::Grpc => grpc(s),
             Protocol::HttpProtobuf => http(s),
@@ -57,7 +79,7 @@ impl Transport {
     }
 
     /// Sends `request`; `Ok` carries the number of points the collector rejected (partial success).
-    pub async fn send(&self, request: ExportMetricsServiceRequest) -> Result<i64, String> {
+    pub async fn send(&self, request: ExportMetricsServiceRequest) -> Result<i64, OtlpError> {
         let response = match self {
             Transport::Grpc { client, metadata } => {
                 let mut req = tonic::Request::new(request);
@@ -69,13 +91,14 @@ impl Transport {
                     .export(req)
                     .await
                     .map_err(|status| {
-                        let mut message = format!("gRPC {:?}: {}", status.code(), status.message());
-                        let mut source = std::error::Error::source(&status);
-                        while let Some(s) = source {
-                            message.push_str(&format!(": {s}"));
-                            source = s.source();
+                        let mut message = status.message().to_string();
+                        if let Some(source) = std::error::Error::source(&status) {
+                            message.push_str(&format!(": {}", with_causes(source)));
                         }
-                        message
+                        OtlpError::Grpc {
+                            code: status.code(),
+                            message,
+                        }
                     })?
                     .into_inner()
             }
@@ -89,7 +112,7 @@ impl Transport {
                 let mut builder = hyper::Request::post(uri.clone())
                     .header(hyper::header::CONTENT_TYPE, "application/x-protobuf");
                 if *gzip {
-                    body = gzip_bytes(&body).map_err(|e| format!("gzip: {e}"))?;
+                    body = gzip_bytes(&body).map_err(OtlpError::Gzip)?;
                     builder = builder.header(hyper::header::CONTENT_ENCODING, "gzip");
                 }
                 for (k, v) in headers {
@@ -97,27 +120,25 @@ impl Transport {
                 }
                 let req = builder
                     .body(Full::new(Bytes::from(body)))
-                    .map_err(|e| e.to_string())?;
-                let response = client.request(req).await.map_err(|e| {
-                    let mut message = e.to_string();
-                    let mut source = std::error::Error::source(&e);
-                    while let Some(s) = source {
-                        message.push_str(&format!(": {s}"));
-                        source = s.source();
-                    }
-                    message
-                })?;
+                    .map_err(|e| OtlpError::Request(with_causes(&e)))?;
+                let response = client
+                    .request(req)
+                    .await
+                    .map_err(|e| OtlpError::Request(with_causes(&e)))?;
                 let status = response.status();
                 let bytes = response
                     .into_body()
                     .collect()
                     .await
-                    .map_err(|e| format!("HTTP {status}: reading the body: {e}"))?
+                    .map_err(|e| OtlpError::Status {
+                        status,
+                        body: format!("reading the body: {e}"),
+                    })?
                     .to_bytes();
                 if !status.is_success() {
                     let text = String::from_utf8_lossy(&bytes);
                     let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-                    return Err(format!("HTTP {status}: {text}"));
+                    return Err(OtlpError::Status { status, body: text });
                 }
                 ExportMetricsServiceResponse::decode(bytes).unwrap_or_default()
             }
@@ -135,9 +156,9 @@ fn gzip_bytes(body: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-fn grpc(s: &OtlpSettings) -> Result<Transport, String> {
+fn grpc(s: &OtlpSettings) -> Result<Transport, OtlpError> {
     let mut endpoint = Endpoint::from_shared(s.endpoint.clone())
-        .map_err(|e| format!("endpoint {}: {e}", s.endpoint))?
+        .map_err(|e| endpoint_error(&s.endpoint, e))?
         .timeout(s.timeout)
         .connect_timeout(s.timeout);
     if s.endpoint.starts_with("https://") {
@@ -148,7 +169,9 @@ fn grpc(s: &OtlpSettings) -> Result<Transport, String> {
         if let Some((cert, key)) = &s.client_identity {
             tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
         }
-        endpoint = endpoint.tls_config(tls).map_err(|e| format!("TLS: {e}"))?;
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| OtlpError::Tls(with_causes(&e)))?;
     }
     let mut client = MetricsServiceClient::new(endpoint.connect_lazy());
     if s.gzip {
@@ -161,17 +184,17 @@ fn grpc(s: &OtlpSettings) -> Result<Transport, String> {
             let key = k
                 .to_ascii_lowercase()
                 .parse::<AsciiMetadataKey>()
-                .map_err(|e| format!("header `{k}`: {e}"))?;
+                .map_err(|e| header_error(k, e))?;
             let value = v
                 .parse::<AsciiMetadataValue>()
-                .map_err(|e| format!("header `{k}` value: {e}"))?;
+                .map_err(|e| header_error(k, format!("value: {e}")))?;
             Ok((key, value))
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, OtlpError>>()?;
     Ok(Transport::Grpc { client, metadata })
 }
 
-fn tls_config(s: &OtlpSettings) -> Result<rustls::ClientConfig, String> {
+fn tls_config(s: &OtlpSettings) -> Result<rustls::ClientConfig, OtlpError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -184,40 +207,35 @@ fn tls_config(s: &OtlpSettings) -> Result<rustls::ClientConfig, String> {
         roots.add_parsable_certificates(native.certs);
     }
     if let Some(ca) = &s.ca_file {
-        for cert in
-            CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))?
-        {
-            let cert = cert.map_err(|e| format!("{}: {e}", ca.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: {e}", ca.display()))?;
+        for cert in CertificateDer::pem_file_iter(ca).map_err(|e| file_error(ca, e))? {
+            let cert = cert.map_err(|e| file_error(ca, e))?;
+            roots.add(cert).map_err(|e| file_error(ca, e))?;
         }
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
+        .map_err(|e| OtlpError::Tls(e.to_string()))?
         .with_root_certificates(roots);
     match &s.client_identity {
         Some((cert, key)) => {
             let certs = CertificateDer::pem_file_iter(cert)
                 .and_then(|c| c.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("{}: {e}", cert.display()))?;
-            let key =
-                PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+                .map_err(|e| file_error(cert, e))?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| file_error(key, e))?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| format!("client certificate: {e}"))
+                .map_err(|e| OtlpError::Tls(format!("client certificate: {e}")))
         }
         None => Ok(builder.with_no_client_auth()),
     }
 }
 
-fn http(s: &OtlpSettings) -> Result<Transport, String> {
+fn http(s: &OtlpSettings) -> Result<Transport, OtlpError> {
     let uri: hyper::Uri = s
         .endpoint
         .parse()
-        .map_err(|e| format!("endpoint {}: {e}", s.endpoint))?;
+        .map_err(|e| endpoint_error(&s.endpoint, e))?;
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(s.timeout));
@@ -232,12 +250,12 @@ fn http(s: &OtlpSettings) -> Result<Transport, String> {
         .iter()
         .map(|(k, v)| {
             let key = hyper::header::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| format!("header `{k}`: {e}"))?;
+                .map_err(|e| header_error(k, e))?;
             let value = hyper::header::HeaderValue::from_str(v)
-                .map_err(|e| format!("header `{k}` value: {e}"))?;
+                .map_err(|e| header_error(k, format!("value: {e}")))?;
             Ok((key, value))
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, OtlpError>>()?;
     Ok(Transport::Http {
         client,
         uri,

@@ -22,8 +22,33 @@ fn service_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match command(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", report(&e));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// An error and its causes as one message, each cause said once: a cause whose text the
+/// message already holds (errors that print their source, or DataFusion's nested wrappers of
+/// one schema error) adds nothing and is left out.
+fn report(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(text.trim()) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+fn command(cli: &Cli) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
         .with_writer(std::io::stderr)

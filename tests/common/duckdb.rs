@@ -3,26 +3,30 @@
 use std::path::Path;
 use std::process::Command;
 
-/// True when `python3 -c "import duckdb"` works.
+/// True when `python3 -c "import duckdb"` works; otherwise the calling test skips (through
+/// [`super::skip::skip`]: SKIPPED, or a failure under CI) and should return.
 pub fn available() -> bool {
-    Command::new("python3")
+    let ok = Command::new("python3")
         .args(["-c", "import duckdb"])
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        super::skip::skip("python3 -m pip install duckdb");
+    }
+    ok
 }
 
-/// Runs `sql` with DuckDB (one thread) from `dir` and returns the rows as JSON arrays.
-pub fn query(dir: &Path, sql: &str) -> Vec<serde_json::Value> {
-    let script = r#"
-import duckdb, json, sys
-c = duckdb.connect()
-c.execute("SET threads = 1")
-rows = c.execute(sys.argv[1]).fetchall()
-for r in rows:
-    print(json.dumps([v if v is None or isinstance(v, (int, float, str, bool)) else str(v) for v in r]))
-"#;
+/// Runs a DuckDB Python `script` with `args` from `dir`; one JSON value per printed line.
+fn run<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    script: &str,
+    args: &[&str],
+    sql: &str,
+) -> Vec<T> {
     let out = Command::new("python3")
-        .args(["-c", script, sql])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .current_dir(dir)
         .output()
         .expect("python3 runs");
@@ -35,6 +39,19 @@ for r in rows:
         .lines()
         .map(|l| serde_json::from_str(l).expect("duckdb prints JSON rows"))
         .collect()
+}
+
+/// Runs `sql` with DuckDB (one thread) from `dir` and returns the rows as JSON arrays.
+pub fn query(dir: &Path, sql: &str) -> Vec<serde_json::Value> {
+    let script = r#"
+import duckdb, json, sys
+c = duckdb.connect()
+c.execute("SET threads = 1")
+rows = c.execute(sys.argv[1]).fetchall()
+for r in rows:
+    print(json.dumps([v if v is None or isinstance(v, (int, float, str, bool)) else str(v) for v in r]))
+"#;
+    run(dir, script, &[sql], sql)
 }
 
 /// Runs `setup` then `sql` with DuckDB from `dir`; every value comes back as text (or null),
@@ -54,18 +71,5 @@ names = [d[0] for d in cur.description]
 for r in cur.fetchall():
     print(json.dumps(dict(zip(names, r))))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script, setup, sql])
-        .current_dir(dir)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "duckdb `{sql}`: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("duckdb prints JSON rows"))
-        .collect()
+    run(dir, script, &[setup, sql], sql)
 }

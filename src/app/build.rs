@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
+use super::budget::{Admission, DecodedBudget};
 use super::decode_pool::DecodePool;
 use super::heartbeat::{Heartbeat, Leases};
 use super::selfmetrics::SelfMetrics;
@@ -196,8 +197,9 @@ pub struct Shared {
     pub events: mpsc::Sender<Event>,
     /// Set when the drain starts.
     pub stop: watch::Receiver<bool>,
-    /// Bounds the messages held from receipt to delete.
-    pub inflight: Arc<Semaphore>,
+    /// Bounds the messages held from receipt to delete, and the decoded bytes held from count
+    /// to export: what the sources wait for.
+    pub admission: Admission,
     /// Claims and visibility the heartbeat renews.
     pub leases: Leases,
     /// The ledger.
@@ -226,7 +228,10 @@ impl Shared {
         Shared {
             events,
             stop,
-            inflight: Arc::new(Semaphore::new(config.max_inflight_messages)),
+            admission: Admission {
+                inflight: Arc::new(Semaphore::new(config.max_inflight_messages)),
+                decoded: DecodedBudget::new(config.max_decoded_mib),
+            },
             leases: Arc::new(Mutex::new(HashMap::new())),
             ledger,
             owner,
@@ -259,6 +264,7 @@ pub fn workers(
         slots: Arc::new(Semaphore::new(config.max_inflight_objects)),
         bytes: Arc::new(Semaphore::new(config.max_inflight_mib * 1024)),
         bytes_total: config.max_inflight_mib * 1024,
+        decoded: shared.admission.decoded.clone(),
         events: shared.events.clone(),
         leases: shared.leases.clone(),
         decoders: DecodePool::per_core().map_err(AppError::Threads)?,
@@ -295,7 +301,7 @@ pub async fn spawn_sources(
         receive::sqs(receive::ReceiverContext {
             queue: queue.clone(),
             config,
-            inflight: shared.inflight.clone(),
+            admission: shared.admission.clone(),
             events: shared.events.clone(),
             stop: shared.stop.clone(),
             health: shared.health.clone(),
@@ -317,7 +323,7 @@ pub async fn spawn_sources(
                 s3,
                 backfill.location,
                 backfill.since,
-                shared.inflight.clone(),
+                shared.admission.clone(),
                 shared.events.clone(),
                 shared.stop.clone(),
                 progress,
@@ -356,7 +362,7 @@ pub async fn spawn_sources(
         (SourceConfig::Directory(dir), _) => {
             tokio::spawn(receive::directory(
                 dir.clone(),
-                shared.inflight.clone(),
+                shared.admission.clone(),
                 shared.events.clone(),
                 shared.stop.clone(),
             ));

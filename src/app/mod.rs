@@ -5,6 +5,7 @@
 //! shutdown future starts the drain: stop receiving, finish in-flight objects,
 //! close and export the window, commit, delete, exit within the grace period.
 
+pub mod budget;
 pub mod build;
 mod completeness;
 pub mod coordinator;

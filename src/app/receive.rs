@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use super::Event;
+use super::budget::Admission;
 use super::selfmetrics::SelfMetrics;
 use super::tracker::Delivery;
 use crate::config::{DirectoryConfig, SqsConfig};
@@ -22,8 +23,8 @@ pub struct ReceiverContext {
     pub queue: Arc<dyn Queue>,
     /// Receive settings.
     pub config: SqsConfig,
-    /// One permit per message in flight.
-    pub inflight: Arc<Semaphore>,
+    /// Places in flight and room for decoded bytes.
+    pub admission: Admission,
     /// Where deliveries go.
     pub events: mpsc::Sender<Event>,
     /// Becomes true on shutdown.
@@ -43,10 +44,10 @@ pub async fn sqs(mut ctx: ReceiverContext) {
     let mut failures = 0;
     while !*ctx.stop.borrow() {
         let permits = tokio::select! {
-            p = ctx.inflight.clone().acquire_many_owned(max as u32) => p,
+            p = ctx.admission.admit(max as u32) => p,
             _ = ctx.stop.changed() => break,
         };
-        let Ok(mut permits) = permits else { break };
+        let Some(mut permits) = permits else { break };
         let received = tokio::select! {
             r = ctx.queue.receive(max, visibility) => r,
             _ = ctx.stop.changed() => break,
@@ -154,7 +155,7 @@ async fn accept(
 /// (the ledger keeps restarts from counting a file twice); with `once`, lists once.
 pub async fn directory(
     config: DirectoryConfig,
-    inflight: Arc<Semaphore>,
+    admission: Admission,
     events: mpsc::Sender<Event>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -171,7 +172,7 @@ pub async fn directory(
                         continue;
                     }
                     let permit = tokio::select! {
-                        p = inflight.clone().acquire_owned() => p.ok(),
+                        p = admission.admit(1) => p,
                         _ = stop.changed() => break,
                     };
                     let delivery = Delivery {
@@ -205,7 +206,7 @@ pub async fn listing(
     s3: crate::source::s3::S3Reader,
     location: crate::source::s3::S3Location,
     since: Option<i64>,
-    inflight: Arc<Semaphore>,
+    admission: Admission,
     events: mpsc::Sender<Event>,
     mut stop: watch::Receiver<bool>,
     progress: indicatif::ProgressBar,
@@ -219,7 +220,7 @@ pub async fn listing(
             progress.set_length(selected.len() as u64);
             for o in selected {
                 let permit = tokio::select! {
-                    p = inflight.clone().acquire_owned() => p.ok(),
+                    p = admission.admit(1) => p,
                     _ = stop.changed() => break,
                 };
                 let mut object = crate::source::ObjectRef::new(o.bucket, o.key);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::Event;
+use super::budget::DecodedBudget;
 use super::coordinator::{Coordinator, Parts};
 use super::heartbeat::Heartbeat;
 use super::selfmetrics::SelfMetrics;
@@ -37,17 +38,23 @@ struct Rig {
     _dir: tempfile::TempDir,
 }
 
+/// Two CloudTrail sample objects, and a decoded bytes' budget that never fills.
 async fn rig(lease: Duration) -> Rig {
+    let objects = crate::synth::samples::objects()
+        .into_iter()
+        .filter(|o| o.key.contains("/CloudTrail/"))
+        .take(2)
+        .map(|o| (o.key.replace('/', "_"), o.bytes))
+        .collect();
+    rig_with(lease, objects, DecodedBudget::new(64)).await
+}
+
+async fn rig_with(lease: Duration, objects: Vec<(String, Vec<u8>)>, decoded: DecodedBudget) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    let events = |o: &crate::synth::samples::SampleObject| o.key.contains("/CloudTrail/");
-    for o in crate::synth::samples::objects()
-        .into_iter()
-        .filter(events)
-        .take(2)
-    {
-        let path = dir.path().join(o.key.replace('/', "_"));
-        std::fs::write(&path, &o.bytes).unwrap();
+    for (name, bytes) in objects {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
         files.push(path);
     }
     let export = dir.path().join("out/export.ndjson");
@@ -69,6 +76,7 @@ async fn rig(lease: Duration) -> Rig {
         slots: Arc::new(Semaphore::new(4)),
         bytes: Arc::new(Semaphore::new(1024)),
         bytes_total: 1024,
+        decoded,
         events: tx.clone(),
         leases: leases.clone(),
         decoders: super::decode_pool::DecodePool::new(1).unwrap(),
@@ -271,5 +279,51 @@ impl Rig {
             &self.files[i].display().to_string(),
             fetched.version.as_deref(),
         )
+    }
+}
+
+/// Four objects of 2,000 events, each holding a quarter of a 1 MiB budget (their batches are
+/// larger): the budget fills, and the coordinator exports the open window at once, although the
+/// window (a million rows, an hour) and the export interval would have it wait. With a budget
+/// that does not fill, nothing is exported before the flush.
+#[tokio::test]
+async fn a_full_decoded_budget_exports_at_once_and_gives_its_room_back() {
+    for (mib, exported_early) in [(1, true), (64, false)] {
+        let objects = (0..4)
+            .map(|i| {
+                let json = crate::synth::bulk::cloudtrail_object(2_000, i);
+                (format!("ct-{i}.json.gz"), crate::synth::gzip(&json))
+            })
+            .collect();
+        let budget = DecodedBudget::new(mib);
+        let mut rig = rig_with(LEASE, objects, budget.clone()).await;
+        std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+        let ids = rig.deliver().await;
+        rig.coordinator.flush_deletes().await;
+        let want: f64 = rig.files.iter().map(|f| records_of(f)).sum();
+        if exported_early {
+            assert_eq!(
+                rig.queue.deleted(),
+                ids,
+                "exported and deleted without a flush"
+            );
+            assert_eq!(rig.exported_records(), want);
+            assert_eq!(
+                budget.held_bytes(),
+                0,
+                "the room came back with the verdicts"
+            );
+        } else {
+            assert!(
+                rig.queue.deleted().is_empty(),
+                "{mib} MiB: nothing exported yet"
+            );
+            assert!(budget.held_bytes() > 0);
+            rig.coordinator.flush(true).await;
+            rig.coordinator.flush_deletes().await;
+            assert_eq!(rig.queue.deleted(), ids);
+            assert_eq!(rig.exported_records(), want);
+            assert_eq!(budget.held_bytes(), 0);
+        }
     }
 }

@@ -87,6 +87,8 @@ pub struct Tracked {
     pub claims: Vec<Option<String>>,
     /// True once the message's visibility could not be extended.
     pub lost: bool,
+    /// Room its decoded objects hold in the decoded bytes' budget, given back with the verdict.
+    pub held: Vec<OwnedSemaphorePermit>,
 }
 
 impl Tracked {
@@ -128,6 +130,7 @@ impl Tracker {
                 states: vec![ObjState::Working; n],
                 claims: vec![None; n],
                 lost: false,
+                held: Vec::new(),
             },
         );
         self.next

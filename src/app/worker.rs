@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::Event;
+use super::budget::{DecodedBudget, arrow_bytes};
 use super::decode_pool::{DecodePool, PoolError};
 use super::heartbeat::{Leases, lock_leases};
 use super::tracker::{DeliveryId, Handle};
@@ -27,6 +28,8 @@ pub enum Outcome {
         claim: String,
         /// The rows, errors and sizes.
         decoded: Box<DecodedObject>,
+        /// Its room in the decoded bytes' budget, held until its message is settled.
+        held: Option<OwnedSemaphorePermit>,
     },
     /// Counted before.
     Duplicate,
@@ -61,6 +64,8 @@ pub struct WorkerContext {
     pub bytes: Arc<Semaphore>,
     /// The budget's size in KiB.
     pub bytes_total: usize,
+    /// Bounds the decoded bytes held from count to export.
+    pub decoded: DecodedBudget,
     /// Where outcomes go.
     pub events: mpsc::Sender<Event>,
     /// Claims are renewed by the heartbeat from the moment they are taken.
@@ -124,7 +129,7 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     let options = ctx.options.clone();
     // Room for this object's bytes before decoding; one larger than the whole budget takes it all.
     let kib = (fetched.bytes.len() / 1024 + 1).min(ctx.bytes_total);
-    let Ok(_room) = ctx
+    let Ok(room) = ctx
         .bytes
         .acquire_many(u32::try_from(kib).unwrap_or(u32::MAX))
         .await
@@ -144,9 +149,13 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
                 return Outcome::Archive(e);
             }
             crate::fault::crash_point("after_archive");
+            // The fetched bytes' room is given back before waiting for the decoded bytes'.
+            drop(room);
+            let held = ctx.decoded.hold(arrow_bytes(&decoded.batches)).await;
             Outcome::Decoded {
                 claim: key,
                 decoded: Box::new(decoded),
+                held,
             }
         }
         Err(PoolError::Panicked(message)) => {

@@ -234,6 +234,12 @@ pub struct DaemonConfig {
     pub max_inflight_mib: usize,
     /// Messages held at once, from receipt to delete; receiving stops at this many (backpressure).
     pub max_inflight_messages: usize,
+    /// Decoded records (Arrow memory) held between their count and their export, in MiB. When
+    /// it is nearly full the open window closes and is exported at once; when it is full,
+    /// decoded objects wait and receiving stops (backpressure). The default suits a 512 MiB
+    /// container: the rest is the objects being fetched and decoded, the queries' working
+    /// memory and the runtime.
+    pub max_decoded_mib: usize,
     /// Attempts per `GetObject` (transient errors only), with exponential backoff and jitter.
     pub get_object_attempts: u32,
     /// Timeout of one `GetObject` attempt, body included, in seconds.
@@ -261,6 +267,7 @@ impl Default for DaemonConfig {
             max_inflight_objects: 8,
             max_inflight_mib: 1024,
             max_inflight_messages: 200,
+            max_decoded_mib: 128,
             get_object_attempts: 4,
             get_object_timeout_secs: 60,
             export_max_backoff_secs: 30,
@@ -320,6 +327,7 @@ impl DaemonConfig {
             1024,
         )?;
         in_range("daemon.max_inflight_mib", self.max_inflight_mib, 1, 1 << 20)?;
+        in_range("daemon.max_decoded_mib", self.max_decoded_mib, 1, 1 << 20)?;
         in_range(
             "daemon.max_inflight_messages",
             self.max_inflight_messages,

@@ -196,7 +196,14 @@ impl Coordinator {
             .unwrap_or_default();
         let m = &self.p.metrics;
         match outcome {
-            Outcome::Decoded { claim, decoded } => {
+            Outcome::Decoded {
+                claim,
+                decoded,
+                held,
+            } => {
+                if let (Some(t), Some(held)) = (self.tracker.get_mut(id), held) {
+                    t.held.push(held);
+                }
                 // It was claimed: the ledger is writable again.
                 self.p.health.set_ledger_ok(true);
                 let kind = decoded
@@ -254,6 +261,11 @@ impl Coordinator {
                 let batches = std::mem::take(&mut decoded.batches);
                 if let Some(window) = self.p.windower.push(handle, batches, Instant::now()) {
                     self.close(window, false).await;
+                } else if self.p.workers.decoded.pressed()
+                    && let Some(window) = self.p.windower.flush()
+                {
+                    // The decoded bytes' budget is nearly full: export what is held now.
+                    self.close(window, true).await;
                 }
             }
             Outcome::Duplicate => {
@@ -435,8 +447,9 @@ impl Coordinator {
             return;
         }
         // Under load windows close many times a second; one cumulative export covers them all.
+        // A nearly full decoded bytes' budget exports now: the room comes back with the commit.
         let due = self.last_export + self.p.export_interval;
-        if force || Instant::now() >= due {
+        if force || self.p.workers.decoded.pressed() || Instant::now() >= due {
             self.export().await;
         } else {
             self.export_at = Some(due);

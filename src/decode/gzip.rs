@@ -217,6 +217,15 @@ impl<'a> ContentReader<'a> {
     }
 }
 
+impl Drop for ContentReader<'_> {
+    /// An object inflated whole gives its buffer back to this thread's decoder for the next one.
+    fn drop(&mut self) {
+        if let Inner::Whole { content, .. } = &mut self.inner {
+            super::whole_inflate::give_back(std::mem::take(content));
+        }
+    }
+}
+
 /// The largest announced size the fast path may inflate: never past the caps, so a
 /// bomb always goes the streaming way, which stops it with the right error.
 fn fast_path_limit(compressed: u64, limits: &InflateLimits) -> u64 {

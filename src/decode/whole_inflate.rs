@@ -41,6 +41,39 @@ impl Drop for Decompressor {
 
 thread_local! {
     static DECOMPRESSOR: RefCell<Option<Decompressor>> = const { RefCell::new(None) };
+    /// The last output buffer this thread gave back, kept for the next object: a fresh buffer
+    /// of several MiB is new pages from the kernel, which zeroes every one on first touch (7% of
+    /// a CloudTrail replay before the buffer was kept).
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The largest buffer a thread keeps between objects.
+const SPARE_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// An empty buffer with room for `size` bytes: this thread's spare one when it is there.
+fn take_buffer(size: usize) -> Vec<u8> {
+    let mut out = SPARE
+        .with(|spare| spare.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+        .unwrap_or_default();
+    out.clear();
+    out.reserve_exact(size);
+    out
+}
+
+/// Gives an inflated object's buffer back for the next object this thread inflates (the
+/// larger of the two is kept, up to [`SPARE_MAX_BYTES`]).
+pub fn give_back(mut buffer: Vec<u8>) {
+    if buffer.capacity() > SPARE_MAX_BYTES {
+        return;
+    }
+    buffer.clear();
+    SPARE.with(|spare| {
+        if let Ok(mut s) = spare.try_borrow_mut()
+            && s.capacity() < buffer.capacity()
+        {
+            *s = buffer;
+        }
+    });
 }
 
 /// The uncompressed size a gzip object's trailer announces (modulo 2^32, of its last member).
@@ -65,7 +98,7 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
         let decompressor = slot.as_ref()?;
         // Not zeroed first: libdeflate writes every byte that is kept (zeroing a reused
         // allocation costs a pass over the content).
-        let mut out: Vec<u8> = Vec::with_capacity(size);
+        let mut out = take_buffer(size);
         let (mut consumed, mut produced) = (0usize, 0usize);
         // SAFETY: `gz` is valid for reads of its length and `out` has capacity for writes of
         // `size` bytes; the decompressor is live and used by this thread only; the out-pointers
@@ -91,6 +124,7 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
             unsafe { out.set_len(size) };
             Some(out)
         } else {
+            give_back(out);
             None
         }
     })
@@ -100,6 +134,19 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::synth::gzip;
+
+    #[test]
+    fn a_buffer_given_back_is_reused_and_overwritten() {
+        let big = b"first object, longer\n".repeat(5000);
+        let first = inflate_whole(&gzip(&big), u64::MAX).unwrap_or_default();
+        assert_eq!(first, big);
+        let at = first.as_ptr();
+        give_back(first);
+        let small = b"second\n".repeat(100);
+        let second = inflate_whole(&gzip(&small), u64::MAX).unwrap_or_default();
+        assert_eq!(second, small, "only the new content, none of the old");
+        assert_eq!(second.as_ptr(), at, "the same allocation");
+    }
 
     #[test]
     fn single_members_inflate_whole() {

@@ -13,6 +13,9 @@
 // Benchmark and example code: a panic on bad setup is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
+use support::{exported_records, trailflow};
 use trailflow::synth::{bulk, gzip};
 
 struct Moto(Child, String);
@@ -148,16 +152,6 @@ fn key(i: usize) -> String {
     )
 }
 
-fn trailflow() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("target dir")?;
-    let bin = dir.join("trailflow");
-    if !bin.exists() {
-        bail!("{} missing: cargo build --release first", bin.display());
-    }
-    Ok(bin)
-}
-
 fn daemon(
     endpoint: &str,
     queue_url: &str,
@@ -191,18 +185,6 @@ fn daemon(
             scratch.join(format!("daemon-{pin}.log")),
         )?);
     Ok(cmd.spawn()?)
-}
-
-/// Records in the last export of a file sink's output.
-fn exported_records(export: &Path) -> f64 {
-    let Ok(text) = std::fs::read_to_string(export) else {
-        return 0.0;
-    };
-    let last = text.rsplit("{\"export\":").next().unwrap_or_default();
-    last.lines()
-        .filter(|l| l.contains("\"metric\":\"trailflow.records\""))
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["value"].as_f64())
-        .sum()
 }
 
 fn rss_kib(pid: u32) -> u64 {

@@ -13,27 +13,21 @@
 // Benchmark and example code: a panic on bad setup is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use support::{exported_records, trailflow};
 use trailflow::synth::{bulk, gzip};
 
 /// One timed process: wall seconds and peak RSS in MiB.
 struct Run {
     secs: f64,
     rss_mib: f64,
-}
-
-fn trailflow() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("target dir")?;
-    let bin = dir.join("trailflow");
-    if !bin.exists() {
-        bail!("{} missing: cargo build --release first", bin.display());
-    }
-    Ok(bin)
 }
 
 /// Runs `trailflow ARGS` on the cores `cpus` under `/usr/bin/time`, for its peak RSS.
@@ -67,18 +61,6 @@ fn timed(
         secs,
         rss_mib: kib / 1024.0,
     })
-}
-
-/// Records in the last export of a file sink's output.
-fn exported_records(export: &Path) -> f64 {
-    let Ok(text) = std::fs::read_to_string(export) else {
-        return 0.0;
-    };
-    let last = text.rsplit("{\"export\":").next().unwrap_or_default();
-    last.lines()
-        .filter(|l| l.contains("\"metric\":\"trailflow.records\""))
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["value"].as_f64())
-        .sum()
 }
 
 fn daemon(files: &Path, cpus: &str, scratch: &Path, records: f64) -> anyhow::Result<Run> {

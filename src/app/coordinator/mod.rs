@@ -261,11 +261,8 @@ impl Coordinator {
                 let batches = std::mem::take(&mut decoded.batches);
                 if let Some(window) = self.p.windower.push(handle, batches, Instant::now()) {
                     self.close(window, false).await;
-                } else if self.p.workers.decoded.pressed()
-                    && let Some(window) = self.p.windower.flush()
-                {
-                    // The decoded bytes' budget is nearly full: export what is held now.
-                    self.close(window, true).await;
+                } else if self.p.workers.decoded.pressed() {
+                    self.relieve().await;
                 }
             }
             Outcome::Duplicate => {
@@ -389,6 +386,20 @@ impl Coordinator {
                 tracing::error!(error = %e, "window re-evaluation failed; its points are dropped");
                 Vec::new()
             }
+        }
+    }
+
+    /// The decoded bytes' budget is nearly full: windows that are closed and waiting for the
+    /// export interval are exported now, which gives their room back; when the open window
+    /// holds it all, it closes early. (A failed export waits for its retry either way.)
+    async fn relieve(&mut self) {
+        if self.retry_at.is_some() {
+            return;
+        }
+        if !self.pending.is_empty() {
+            self.export().await;
+        } else if let Some(window) = self.p.windower.flush() {
+            self.close(window, true).await;
         }
     }
 

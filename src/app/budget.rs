@@ -1,10 +1,10 @@
 //! The budget of decoded bytes: the Arrow memory of objects counted into a window and not yet
 //! exported. A worker takes room for an object's batches before it hands them to the
-//! coordinator and the room comes back when the object's message is settled (after the export
-//! and commit, or when it fails). When the budget is full, workers wait with their decoded
-//! object (so no new object is fetched: `max_inflight_objects` are busy), receivers stop taking
-//! messages, and the coordinator closes its open window and exports at once instead of waiting
-//! for the window's size or age.
+//! coordinator, and the room comes back when the object is done (committed after the export,
+//! failed, or dropped with a lost message). When the budget is nearly full, the coordinator
+//! exports the windows waiting for the export interval at once, or closes its open window early
+//! when that holds it all; when it is full, workers wait with their decoded object (so no new
+//! object is fetched: `max_inflight_objects` are busy) and receivers stop taking messages.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -327,3 +327,44 @@ async fn a_full_decoded_budget_exports_at_once_and_gives_its_room_back() {
         }
     }
 }
+
+/// One message announcing six objects whose batches need more than a 1 MiB budget (each holds
+/// a quarter): the first four fill it, the budget's pressure exports them, and their room must
+/// come back as they are committed, before the message's verdict, or the last two would wait on
+/// their own message for ever.
+#[tokio::test]
+async fn a_message_with_more_objects_than_the_budget_holds_does_not_wait_on_itself() {
+    let objects = (0..6)
+        .map(|i| {
+            let json = crate::synth::bulk::cloudtrail_object(2_000, i);
+            (format!("ct-{i}.json.gz"), crate::synth::gzip(&json))
+        })
+        .collect();
+    let budget = DecodedBudget::new(1);
+    let mut rig = rig_with(LEASE, objects, budget.clone()).await;
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    let id = rig.queue.send("six objects");
+    let mut messages = rig.queue.receive(1, rig.lease).await.unwrap();
+    rig.coordinator.on_delivery(Delivery {
+        message: messages.pop(),
+        envelope: "s3",
+        objects: rig.files.iter().cloned().map(ObjectSpec::File).collect(),
+        permit: None,
+    });
+    for _ in 0..6 {
+        let event = tokio::time::timeout(Duration::from_secs(30), rig.events.recv()).await;
+        match event {
+            Ok(Some(Event::Object { handle, outcome })) => {
+                rig.coordinator.on_object(handle, outcome).await
+            }
+            Err(_) => panic!("an object waits for room its own message holds"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    rig.coordinator.flush(true).await;
+    rig.coordinator.flush_deletes().await;
+    assert_eq!(rig.queue.deleted(), vec![id]);
+    let want: f64 = rig.files.iter().map(|f| records_of(f)).sum();
+    assert_eq!(rig.exported_records(), want);
+    assert_eq!(budget.held_bytes(), 0);
+}

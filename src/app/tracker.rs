@@ -87,8 +87,10 @@ pub struct Tracked {
     pub claims: Vec<Option<String>>,
     /// True once the message's visibility could not be extended.
     pub lost: bool,
-    /// Room its decoded objects hold in the decoded bytes' budget, given back with the verdict.
-    pub held: Vec<OwnedSemaphorePermit>,
+    /// Room each decoded object holds in the decoded bytes' budget, given back when the object
+    /// reaches its terminal state (not with the verdict: a message that announces more objects
+    /// than the budget holds would wait on itself).
+    pub held: Vec<Option<OwnedSemaphorePermit>>,
 }
 
 impl Tracked {
@@ -130,7 +132,7 @@ impl Tracker {
                 states: vec![ObjState::Working; n],
                 claims: vec![None; n],
                 lost: false,
-                held: Vec::new(),
+                held: (0..n).map(|_| None).collect(),
             },
         );
         self.next
@@ -146,11 +148,24 @@ impl Tracker {
         self.map.get_mut(&id)
     }
 
-    /// Sets an object's state (and its claim, when given).
+    /// Holds an object's room in the decoded bytes' budget until its terminal state.
+    pub fn hold(&mut self, (id, i): Handle, room: OwnedSemaphorePermit) {
+        if let Some(slot) = self.map.get_mut(&id).and_then(|t| t.held.get_mut(i)) {
+            *slot = Some(room);
+        }
+    }
+
+    /// Sets an object's state (and its claim, when given); a terminal state gives the object's
+    /// room in the decoded bytes' budget back.
     pub fn set(&mut self, (id, i): Handle, state: ObjState, claim: Option<String>) {
         if let Some(t) = self.map.get_mut(&id) {
             if let Some(s) = t.states.get_mut(i) {
                 *s = state;
+            }
+            if state.is_terminal()
+                && let Some(room) = t.held.get_mut(i)
+            {
+                *room = None;
             }
             if let Some(c) = claim
                 && let Some(slot) = t.claims.get_mut(i)

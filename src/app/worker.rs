@@ -28,7 +28,7 @@ pub enum Outcome {
         claim: String,
         /// The rows, errors and sizes.
         decoded: Box<DecodedObject>,
-        /// Its room in the decoded bytes' budget, held until its message is settled.
+        /// Its room in the decoded bytes' budget, held until the object is done.
         held: Option<OwnedSemaphorePermit>,
     },
     /// Counted before.

@@ -201,8 +201,8 @@ impl Coordinator {
                 decoded,
                 held,
             } => {
-                if let (Some(t), Some(held)) = (self.tracker.get_mut(id), held) {
-                    t.held.push(held);
+                if let Some(held) = held {
+                    self.tracker.hold(handle, held);
                 }
                 // It was claimed: the ledger is writable again.
                 self.p.health.set_ledger_ok(true);

@@ -32,25 +32,35 @@ impl Validity {
         }
     }
 
-    /// `push` once the column has a null: one bit per row.
+    /// `push` once the column has a null: one bit per row, set without a branch on `valid`
+    /// (columns with nulls mix them with values in no order a predictor learns).
     #[inline]
     fn push_bit(&mut self, valid: bool) {
-        if self.nulls == 0 {
-            // Every row so far was valid.
-            self.bits = vec![0xff; self.rows.div_ceil(8).max(8)];
-        }
         let byte = self.rows / 8;
-        if byte >= self.bits.len() {
+        if self.nulls == 0 || byte >= self.bits.len() {
+            self.make_room();
+        }
+        let shift = self.rows % 8;
+        if let Some(b) = self.bits.get_mut(byte) {
+            *b = (*b & !(1u8 << shift)) | (u8::from(valid) << shift);
+        }
+        self.nulls += usize::from(!valid);
+        self.rows += 1;
+    }
+
+    /// Room for the next row's bit: the bitmap of the rows so far (all valid) on the first
+    /// null, then twice the room whenever it is full.
+    #[cold]
+    fn make_room(&mut self) {
+        if self.nulls == 0 {
+            // The first null: every row so far was valid.
+            let len = self.rows.div_ceil(8).max(8);
+            self.bits.clear();
+            self.bits.resize(len, 0xff);
+        }
+        if self.rows / 8 >= self.bits.len() {
             self.bits.resize(self.bits.len().max(8) * 2, 0xff);
         }
-        let mask = 1u8 << (self.rows % 8);
-        if valid {
-            self.bits[byte] |= mask;
-        } else {
-            self.bits[byte] &= !mask;
-            self.nulls += 1;
-        }
-        self.rows += 1;
     }
 
     fn finish(&mut self) -> Option<NullBuffer> {

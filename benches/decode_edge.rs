@@ -9,6 +9,10 @@
 //! - `decode-queried` (ALB): the same, filling only the columns the built-in queries read, as
 //!   the daemon does when no archive is configured. Every field is still split and checked.
 //!
+//! The load balancer inputs are the generator's (browser user agents and query strings, 723
+//! bytes a line) and, when `../shared/corpus/` is beside the checkout, AWS's documented ALB
+//! entries (390-560 bytes) with their per-request fields varied (`1MB-documented`).
+//!
 //! Criterion runs on one thread, so the rates are per core. Run with
 //! `taskset -c 0 cargo bench --bench decode_edge`; see docs/performance.md.
 // Benchmark and example code: a panic on bad setup is the report.
@@ -51,8 +55,15 @@ fn queried_columns() -> DecodeOptions {
 fn alb(c: &mut Criterion) {
     let options = DecodeOptions::default();
     let queried = queried_columns();
-    for (label, lines) in [("1MB", 1_700), ("20MB", 34_000)] {
-        let raw = bulk_edge::alb_object(lines, 7);
+    let mut inputs: Vec<(&str, Vec<u8>, usize)> = [("1MB", 1_700), ("20MB", 34_000)]
+        .into_iter()
+        .map(|(label, lines)| (label, bulk_edge::alb_object(lines, 7), lines))
+        .collect();
+    match documented_alb_object(1 << 20) {
+        Some((raw, lines)) => inputs.push(("1MB-documented", raw, lines)),
+        None => eprintln!("alb 1MB-documented: not run, ../shared/corpus is absent"),
+    }
+    for (label, raw, lines) in inputs {
         let gz = gzip(&raw);
         eprintln!(
             "alb {label}: {lines} lines, {} bytes, {} gzip",
@@ -99,6 +110,86 @@ fn alb(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// The ALB access entries of AWS's documentation (`../shared/corpus/`, when it is beside the
+/// checkout), 390 to 560 bytes each, repeated to about `bytes` with the fields that differ
+/// from request to request in a real log made to differ (time, client address, timings, sizes,
+/// trace id), so the object compresses like a log and not like seven repeated lines.
+fn documented_alb_object(bytes: usize) -> Option<(Vec<u8>, usize)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../shared/corpus/awsdocs__elb-application-load-balancers-user-guide/doc_source/load-balancer-access-logs.md.extracted",
+    );
+    let mut templates: Vec<String> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".minimal-fix.log"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|t| t.trim_end().to_string())
+        .collect();
+    templates.sort();
+    if templates.is_empty() {
+        return None;
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut out, mut lines) = (Vec::with_capacity(bytes + 1024), 0);
+    while out.len() < bytes {
+        let template = &templates[lines % templates.len()];
+        let Some((head, rest)) = template.split_once(" \"") else {
+            continue;
+        };
+        let mut fields: Vec<String> = head.split(' ').map(str::to_string).collect();
+        if fields.len() >= 12 {
+            let ms = lines as u64;
+            fields[1] = format!(
+                "2026-12-06T{:02}:{:02}:{:02}.{:06}Z",
+                ms / 3_600_000 % 24,
+                ms / 60_000 % 60,
+                ms / 1000 % 60,
+                (ms % 1000) * 1000 + next() % 1000
+            );
+            let r = next();
+            fields[3] = format!(
+                "10.{}.{}.{}:{}",
+                r % 256,
+                (r >> 8) % 256,
+                (r >> 16) % 256,
+                1024 + (r >> 24) % 60_000
+            );
+            for t in &mut fields[5..8] {
+                if t != "-1" {
+                    *t = format!("{}.{:03}", next() % 2, next() % 1000);
+                }
+            }
+            fields[10] = (next() % 5_000).to_string();
+            fields[11] = (next() % 200_000).to_string();
+        }
+        let mut rest = rest.to_string();
+        if let Some(at) = rest.find("Root=1-") {
+            let end = (at + 7 + 33).min(rest.len());
+            rest.replace_range(
+                at + 7..end,
+                &format!(
+                    "{:08x}-{:012x}{:012x}",
+                    next() as u32,
+                    next() >> 16,
+                    next() >> 16
+                ),
+            );
+        }
+        out.extend_from_slice(fields.join(" ").as_bytes());
+        out.extend_from_slice(b" \"");
+        out.extend_from_slice(rest.as_bytes());
+        out.push(b'\n');
+        lines += 1;
+    }
+    Some((out, lines))
 }
 
 fn audit(c: &mut Criterion) {

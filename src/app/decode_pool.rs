@@ -7,7 +7,11 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use tokio::sync::oneshot;
 
+use arrow::array::RecordBatch;
+
+use crate::archive::{Archive, ArchiveError, ArchiveFile};
 use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
+use crate::schema::LogKind;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -72,6 +76,26 @@ impl DecodePool {
             decode_object(&name, &bytes, KindHint::Auto, &options)
         })
         .await
+    }
+
+    /// Encodes an object's archive files on a pool thread. Encoding is CPU work like
+    /// decoding, and a pool thread's heap and output buffer are warm from its last file: on
+    /// tokio's blocking pool, threads come and go and each file faulted its memory in anew.
+    pub async fn archive(
+        &self,
+        archive: Archive,
+        source: String,
+        batches: Vec<(LogKind, RecordBatch)>,
+    ) -> Result<Vec<ArchiveFile>, ArchiveError> {
+        let object = source.clone();
+        self.run(move || archive.encode(&source, &batches))
+            .await
+            .unwrap_or_else(|e| {
+                Err(ArchiveError::Encode {
+                    object,
+                    message: e.to_string(),
+                })
+            })
     }
 
     /// Runs `work` on a pool thread. A panic in it is caught there and returned as

@@ -143,10 +143,19 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
             // exist, and a rewrite after a redelivery replaces them (docs/delivery.md).
             if let Some(archive) = &ctx.archive
                 && decoded.rows() > 0
-                && let Err(e) = archive.write(&key, decoded.batches.clone()).await
             {
-                release(ctx, delivery, &key).await;
-                return Outcome::Archive(e);
+                let files = ctx
+                    .decoders
+                    .archive(archive.clone(), key.clone(), decoded.batches.clone())
+                    .await;
+                let written = match files {
+                    Ok(files) => archive.put(files).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = written {
+                    release(ctx, delivery, &key).await;
+                    return Outcome::Archive(e);
+                }
             }
             crate::fault::crash_point("after_archive");
             // The fetched bytes' room is given back before waiting for the decoded bytes'.

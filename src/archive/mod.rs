@@ -198,23 +198,6 @@ impl Archive {
         }
         Ok(done)
     }
-
-    /// Encodes (on a blocking thread) and writes an object's records.
-    pub async fn write(
-        &self,
-        source: &str,
-        batches: Vec<(LogKind, RecordBatch)>,
-    ) -> Result<Archived, ArchiveError> {
-        let this = self.clone();
-        let id = source.to_string();
-        let files = tokio::task::spawn_blocking(move || this.encode(&id, &batches))
-            .await
-            .map_err(|e| ArchiveError::Encode {
-                object: source.to_string(),
-                message: format!("encoder stopped: {e}"),
-            })??;
-        self.put(files).await
-    }
 }
 
 #[cfg(test)]

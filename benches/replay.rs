@@ -1,6 +1,7 @@
 //! End-to-end `replay` throughput (decode, windows, every metric query) beside
-//! decode-only throughput of the same objects in the same run, and the effect of
-//! the window size. One thread (per core): `taskset -c 0 cargo bench --bench replay`.
+//! decode-only throughput of the same objects and inflating them only (libdeflate, the
+//! floor of any decoder) in the same run, and the effect of the window size. One thread (per
+//! core): `taskset -c 0 cargo bench --bench replay`.
 // Benchmark and example code: a panic on bad setup is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +9,8 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use trailflow::config::Config;
-use trailflow::decode::{DecodeOptions, KindHint, decode_object};
+use trailflow::decode::gzip::ContentReader;
+use trailflow::decode::{DecodeOptions, InflateLimits, KindHint, decode_object};
 use trailflow::engine::{Pipeline, load_catalog};
 use trailflow::synth::{bulk, gzip};
 
@@ -98,6 +100,19 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::ElementsAndBytes {
             elements: c_.records,
             bytes: c_.raw_bytes,
+        });
+        group.bench_function("gunzip", |b| {
+            b.iter(|| {
+                c_.objects
+                    .iter()
+                    .map(|o| {
+                        // Into the thread's reused buffer, as the decoders inflate.
+                        let mut r = ContentReader::new(black_box(o), InflateLimits::default());
+                        let whole = r.whole().expect("one gzip member");
+                        whole.expect("benchmark input inflates").len()
+                    })
+                    .sum::<usize>()
+            })
         });
         group.bench_function("decode-only", |b| {
             b.iter(|| {

@@ -1,6 +1,8 @@
 //! The daemon on 1, 2, 4 and 8 cores (as many as the machine has), over a directory source (no
 //! network), beside `trailflow replay` on one core, in one run: throughput, speed-up, throughput
-//! per core against one core's, and peak resident memory against replay's.
+//! per core against one core's, and peak resident memory against replay's. The machine's own
+//! ceiling is measured too: N replays at once, one per core, share nothing but the hardware, so
+//! their combined rate is the most N cores of this machine give any program.
 //!
 //! ```sh
 //! cargo build --release --examples && cargo run --release --example scaling
@@ -60,6 +62,45 @@ fn timed(
     Ok(Run {
         secs,
         rss_mib: kib / 1024.0,
+    })
+}
+
+/// `n` replays of the same input at once, each pinned to a core of its own: what the machine
+/// gives `n` processes that share nothing but its caches, memory and host. The time is the
+/// slowest one's.
+fn replays_at_once(n: usize, dir: &str, scratch: &Path) -> anyhow::Result<Run> {
+    let t = Instant::now();
+    let children = (0..n)
+        .map(|core| {
+            Command::new("taskset")
+                .args(["-c", &core.to_string()])
+                .arg(trailflow()?)
+                .args([
+                    "replay",
+                    "-q",
+                    "-o",
+                    "ndjson",
+                    "--config",
+                    "deploy/example.toml",
+                    dir,
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(
+                    scratch.join(format!("stderr-{core}.log")),
+                )?)
+                .spawn()
+                .context("start a replay")
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for mut child in children {
+        if !child.wait()?.success() {
+            bail!("a replay of {n} at once failed");
+        }
+    }
+    Ok(Run {
+        secs: t.elapsed().as_secs_f64(),
+        rss_mib: f64::NAN,
     })
 }
 
@@ -160,8 +201,12 @@ fn main() -> anyhow::Result<()> {
         // Alternating runs: replay, then the daemon on each core count, `runs` times.
         let mut replay = Vec::new();
         let mut daemons: Vec<Vec<Run>> = cpu_lists.iter().map(|_| Vec::new()).collect();
+        let mut ceilings: Vec<Vec<Run>> = cpu_lists.iter().map(|_| Vec::new()).collect();
         for _ in 0..runs {
             let dir = files.display().to_string();
+            for ((n, _), out) in cpu_lists.iter().zip(&mut ceilings).skip(1) {
+                out.push(replays_at_once(*n, &dir, scratch.path())?);
+            }
             replay.push(timed(
                 "0",
                 &[
@@ -180,10 +225,16 @@ fn main() -> anyhow::Result<()> {
                 out.push(daemon(&files, cpus, scratch.path(), records)?);
             }
         }
-        let row = |name: &str, runs: &[Run], cores: usize, one: Option<f64>, replay_rss: f64| {
+        // `inputs`: how many copies of the input the runs processed (one, or N replays at once).
+        let row = |name: &str,
+                   runs: &[Run],
+                   cores: usize,
+                   inputs: usize,
+                   one: Option<f64>,
+                   replay_rss: f64| {
             let (secs, lo, hi) = median_range(runs.iter().map(|r| r.secs).collect());
             let (rss, _, rss_hi) = median_range(runs.iter().map(|r| r.rss_mib).collect());
-            let rate = records / secs;
+            let rate = inputs as f64 * records / secs;
             let (speedup, per_core) = match one {
                 Some(one) => (
                     format!("{:.2}x", rate / one),
@@ -191,18 +242,40 @@ fn main() -> anyhow::Result<()> {
                 ),
                 None => ("".into(), "".into()),
             };
+            let memory = if rss.is_nan() {
+                " | ".to_string()
+            } else {
+                format!("{rss:.0} MiB (max {rss_hi:.0}) | {:.2}x", rss / replay_rss)
+            };
             println!(
-                "| {input} | {name} | {secs:.2} s ({lo:.2}-{hi:.2}) | {:.0}k | {speedup} | {per_core} | {rss:.0} MiB (max {rss_hi:.0}) | {:.2}x |",
+                "| {input} | {name} | {secs:.2} s ({lo:.2}-{hi:.2}) | {:.0}k | {speedup} | {per_core} | {memory} |",
                 rate / 1e3,
-                rss / replay_rss
             );
             rate
         };
         let replay_rss = median_range(replay.iter().map(|r| r.rss_mib).collect()).0;
-        row("replay, 1 core", &replay, 1, None, replay_rss);
+        row("replay, 1 core", &replay, 1, 1, None, replay_rss);
+        let replay_rate = records / median_range(replay.iter().map(|r| r.secs).collect()).0;
+        for ((n, _), runs) in cpu_lists.iter().zip(&ceilings).skip(1) {
+            row(
+                &format!("machine: {n} replays at once, 1 core each"),
+                runs,
+                *n,
+                *n,
+                Some(replay_rate),
+                replay_rss,
+            );
+        }
         let mut one = None;
         for ((n, _), runs) in cpu_lists.iter().zip(&daemons) {
-            let rate = row(&format!("daemon, {n} core(s)"), runs, *n, one, replay_rss);
+            let rate = row(
+                &format!("daemon, {n} core(s)"),
+                runs,
+                *n,
+                1,
+                one,
+                replay_rss,
+            );
             one.get_or_insert(rate);
         }
     }

@@ -328,6 +328,35 @@ async fn a_full_decoded_budget_exports_at_once_and_gives_its_room_back() {
     }
 }
 
+/// A budget pressed mostly by objects still on their way to the coordinator (here, room the
+/// test holds) does not make it export for the one object that arrived: those objects join the
+/// open window next, and an export per arrival cost a whole export each (75 exports for 80
+/// flow-log objects on two cores). Once that room is the windows', the pressure exports.
+#[tokio::test]
+async fn a_budget_pressed_by_objects_on_their_way_does_not_export_per_arrival() {
+    let json = crate::synth::bulk::cloudtrail_object(2_000, 1);
+    let objects = vec![("ct-1.json.gz".to_string(), crate::synth::gzip(&json))];
+    let budget = DecodedBudget::new(1);
+    let mut on_their_way = Vec::new();
+    for _ in 0..3 {
+        on_their_way.push(budget.hold(256 * 1024).await.unwrap());
+    }
+    let mut rig = rig_with(LEASE, objects, budget.clone()).await;
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    let ids = rig.deliver().await;
+    rig.coordinator.flush_deletes().await;
+    assert!(budget.pressed(), "the object's quarter filled the budget");
+    assert!(
+        rig.queue.deleted().is_empty(),
+        "the windows hold a quarter of what is held: no export yet"
+    );
+    drop(on_their_way);
+    rig.coordinator.flush(true).await;
+    rig.coordinator.flush_deletes().await;
+    assert_eq!(rig.queue.deleted(), ids);
+    assert_eq!(budget.held_bytes(), 0);
+}
+
 /// One message announcing six objects whose batches need more than a 1 MiB budget (each holds
 /// a quarter): the first four fill it, the budget's pressure exports them, and their room must
 /// come back as they are committed, before the message's verdict, or the last two would wait on

@@ -155,6 +155,14 @@ impl Tracker {
         }
     }
 
+    /// The room (KiB) an object holds in the decoded bytes' budget.
+    pub fn held_kib(&self, (id, i): Handle) -> usize {
+        self.map
+            .get(&id)
+            .and_then(|t| t.held.get(i)?.as_ref())
+            .map_or(0, |room| room.num_permits())
+    }
+
     /// Sets an object's state (and its claim, when given); a terminal state gives the object's
     /// room in the decoded bytes' budget back.
     pub fn set(&mut self, (id, i): Handle, state: ObjState, claim: Option<String>) {

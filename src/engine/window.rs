@@ -146,6 +146,11 @@ impl<O> Windower<O> {
         self.current.retain(keep)
     }
 
+    /// The objects in the open window.
+    pub fn open_objects(&self) -> impl Iterator<Item = &O> {
+        self.current.objects()
+    }
+
     /// Rows in the open window.
     pub fn open_rows(&self) -> usize {
         self.current.rows

@@ -261,7 +261,7 @@ impl Coordinator {
                 let batches = std::mem::take(&mut decoded.batches);
                 if let Some(window) = self.p.windower.push(handle, batches, Instant::now()) {
                     self.close(window, false).await;
-                } else if self.p.workers.decoded.pressed() {
+                } else if self.p.workers.decoded.pressed() && self.windows_hold_most() {
                     self.relieve().await;
                 }
             }
@@ -387,6 +387,22 @@ impl Coordinator {
                 Vec::new()
             }
         }
+    }
+
+    /// True when the windows (open and waiting for export) hold at least half of the room held
+    /// in the decoded bytes' budget. The rest is objects decoded and on their way here, which
+    /// join the open window next: exporting for them would free little and cost a whole export
+    /// (on two cores, a flow-log run exported once per object). Once they have arrived the
+    /// windows hold everything held, so a pressed budget always gets relieved.
+    fn windows_hold_most(&self) -> bool {
+        let windowed: usize = self
+            .p
+            .windower
+            .open_objects()
+            .chain(self.pending.iter().flat_map(|p| p.window.objects()))
+            .map(|h| self.tracker.held_kib(*h))
+            .sum();
+        windowed * 1024 * 2 >= self.p.workers.decoded.held_bytes()
     }
 
     /// The decoded bytes' budget is nearly full: windows that are closed and waiting for the

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
-use support::{exported_records, trailflow};
+use support::{exported_records, replay_args, trailflow};
 use trailflow::synth::{bulk, gzip};
 
 struct Moto(Child, String);
@@ -232,15 +232,7 @@ async fn throughput(objects: usize) -> anyhow::Result<()> {
     let status = Command::new("taskset")
         .args(["-c", "0"])
         .arg(trailflow()?)
-        .args([
-            "replay",
-            "-q",
-            "-o",
-            "ndjson",
-            "--config",
-            "deploy/example.toml",
-        ])
-        .arg(&files)
+        .args(replay_args(&files.display().to_string()))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::null())
         .status()?;

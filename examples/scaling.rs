@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use support::{exported_records, trailflow};
+use support::{exported_records, replay_args, trailflow};
 use trailflow::synth::{bulk, gzip};
 
 /// One timed process: wall seconds and peak RSS in MiB.
@@ -75,15 +75,7 @@ fn replays_at_once(n: usize, dir: &str, scratch: &Path) -> anyhow::Result<Run> {
             Command::new("taskset")
                 .args(["-c", &core.to_string()])
                 .arg(trailflow()?)
-                .args([
-                    "replay",
-                    "-q",
-                    "-o",
-                    "ndjson",
-                    "--config",
-                    "deploy/example.toml",
-                    dir,
-                ])
+                .args(replay_args(dir))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(
@@ -207,20 +199,7 @@ fn main() -> anyhow::Result<()> {
             for ((n, _), out) in cpu_lists.iter().zip(&mut ceilings).skip(1) {
                 out.push(replays_at_once(*n, &dir, scratch.path())?);
             }
-            replay.push(timed(
-                "0",
-                &[
-                    "replay",
-                    "-q",
-                    "-o",
-                    "ndjson",
-                    "--config",
-                    "deploy/example.toml",
-                    &dir,
-                ],
-                &[],
-                scratch.path(),
-            )?);
+            replay.push(timed("0", &replay_args(&dir), &[], scratch.path())?);
             for ((_, cpus), out) in cpu_lists.iter().zip(&mut daemons) {
                 out.push(daemon(&files, cpus, scratch.path(), records)?);
             }

@@ -26,3 +26,17 @@ pub fn exported_records(export: &Path) -> f64 {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["value"].as_f64())
         .sum()
 }
+
+/// The arguments of `trailflow replay` over `dir` with every built-in query, quiet, as the
+/// examples time it against the daemon.
+pub fn replay_args(dir: &str) -> [&str; 7] {
+    [
+        "replay",
+        "-q",
+        "-o",
+        "ndjson",
+        "--config",
+        "deploy/example.toml",
+        dir,
+    ]
+}

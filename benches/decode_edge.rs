@@ -126,6 +126,8 @@ fn documented_alb_object(bytes: usize) -> Option<(Vec<u8>, usize)> {
         .filter(|p| p.to_string_lossy().ends_with(".minimal-fix.log"))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|t| t.trim_end().to_string())
+        // Every ALB access entry has its quoted request line; one without is not an entry.
+        .filter(|t| t.contains(" \""))
         .collect();
     templates.sort();
     if templates.is_empty() {
@@ -141,9 +143,7 @@ fn documented_alb_object(bytes: usize) -> Option<(Vec<u8>, usize)> {
     let (mut out, mut lines) = (Vec::with_capacity(bytes + 1024), 0);
     while out.len() < bytes {
         let template = &templates[lines % templates.len()];
-        let Some((head, rest)) = template.split_once(" \"") else {
-            continue;
-        };
+        let (head, rest) = template.split_once(" \"").unwrap_or((template, ""));
         let mut fields: Vec<String> = head.split(' ').map(str::to_string).collect();
         if fields.len() >= 12 {
             let ms = lines as u64;

@@ -43,8 +43,18 @@ pub enum DecodeCommandError {
 /// Runs `trailflow decode`, writing rows to `stdout` and problems to `stderr`.
 pub fn run(
     args: &DecodeArgs,
-    stdout: impl Write,
-    stderr: &mut impl Write,
+    mut stdout: impl Write,
+    stderr: &mut dyn Write,
+) -> Result<DecodeSummary, DecodeCommandError> {
+    // One body behind `dyn Write`: a generic body would be compiled again, with every generic
+    // callee, in each crate that calls it (the binary's build took a minute for this alone).
+    decode_files(args, &mut stdout, stderr)
+}
+
+fn decode_files(
+    args: &DecodeArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
 ) -> Result<DecodeSummary, DecodeCommandError> {
     let files = inputs::collect_files(&args.paths)?;
     let options = DecodeOptions {

@@ -93,7 +93,7 @@ pub fn serve(args: &LambdaArgs) -> Result<(), LambdaCliError> {
 }
 
 /// Runs the handler once on the event file (or standard input) and writes the response.
-pub fn invoke(args: &LambdaInvokeArgs, out: &mut impl Write) -> Result<(), LambdaCliError> {
+pub fn invoke(args: &LambdaInvokeArgs, out: &mut dyn Write) -> Result<(), LambdaCliError> {
     let path = if args.event.as_os_str() == "-" {
         "on standard input".to_string()
     } else {

@@ -189,7 +189,16 @@ fn register_tables(
 pub async fn run(
     args: &QueryArgs,
     mut stdout: impl Write,
-    stderr: &mut impl Write,
+    stderr: &mut dyn Write,
+) -> Result<usize, QueryError> {
+    // Not generic past this line: see `cli::decode::run`.
+    answer(args, &mut stdout, stderr).await
+}
+
+async fn answer(
+    args: &QueryArgs,
+    mut stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
 ) -> Result<usize, QueryError> {
     if args.list {
         for q in saved_queries(args.queries.as_deref())? {

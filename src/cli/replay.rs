@@ -26,7 +26,7 @@ pub enum ReplayError {
 /// Runs the pipeline over `args.paths`; returns the series set and the totals.
 pub async fn replay(
     args: &ReplayArgs,
-    stderr: &mut impl Write,
+    stderr: &mut dyn Write,
 ) -> Result<(SeriesSet, PipelineStats), ReplayError> {
     let mut config = match &args.config {
         Some(path) => Config::load(path)?,
@@ -81,7 +81,16 @@ pub async fn replay(
 pub async fn run(
     args: &ReplayArgs,
     mut stdout: impl Write,
-    stderr: &mut impl Write,
+    stderr: &mut dyn Write,
+) -> Result<PipelineStats, ReplayError> {
+    // Not generic past this line: see `cli::decode::run`.
+    print_replay(args, &mut stdout, stderr).await
+}
+
+async fn print_replay(
+    args: &ReplayArgs,
+    mut stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
 ) -> Result<PipelineStats, ReplayError> {
     let (series, summary) = replay(args, stderr).await?;
     let all = series.series();

@@ -102,7 +102,7 @@ pub async fn backfill(args: &BackfillArgs) -> Result<RunStats, RunError> {
 }
 
 /// `trailflow config check`: prints the effective configuration as TOML.
-pub fn config(command: &ConfigCommand, out: &mut impl Write) -> Result<(), RunError> {
+pub fn config(command: &ConfigCommand, out: &mut dyn Write) -> Result<(), RunError> {
     match command {
         ConfigCommand::Check { path } => {
             let config = Config::load(path)?;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and one module per command.
 
 pub mod decode;
+pub mod dispatch;
 pub mod healthcheck;
 mod lake;
 pub mod lambda;

@@ -92,7 +92,7 @@ fn set_aws_env(endpoint: &str) {
 
 /// A bucket named `name` notifying a queue named `name`.
 async fn setup(name: &str) -> anyhow::Result<Clients> {
-    let config = aws_config::load_from_env().await;
+    let config = trailflow::aws::shared_config().await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod decode;

@@ -329,16 +329,7 @@ async fn ten_replicas_sharing_a_dynamodb_ledger_count_every_object_exactly_once(
         return;
     };
     let table = "trailflow-ledger";
-    let dynamo = aws_sdk_dynamodb::Client::new(
-        &aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("eu-west-1"))
-            .endpoint_url(&stack.moto.endpoint)
-            .credentials_provider(aws_sdk_sqs::config::SharedCredentialsProvider::new(
-                aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "tests"),
-            ))
-            .build(),
-    );
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.moto.sdk_config());
     trailflow::ledger::DynamoLedger::new(dynamo, table)
         .create_table()
         .await

@@ -10,14 +10,7 @@ use common::moto::Moto;
 #[tokio::test]
 async fn dynamodb_ledger_keeps_the_contract() {
     let Some(moto) = Moto::start() else { return };
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("eu-west-1"))
-        .endpoint_url(&moto.endpoint)
-        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-            aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"),
-        ))
-        .build();
+    let config = moto.sdk_config();
     let ledger = trailflow::ledger::DynamoLedger::new(
         aws_sdk_dynamodb::Client::new(&config),
         "ledger-contract",

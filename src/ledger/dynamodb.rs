@@ -55,7 +55,7 @@ impl DynamoLedger {
 
     /// A client from the standard AWS configuration chain; honours `AWS_ENDPOINT_URL`.
     pub async fn client_from_env() -> Client {
-        Client::new(&aws_config::load_from_env().await)
+        Client::new(&crate::aws::shared_config().await)
     }
 
     /// Creates the table (on-demand billing). Production tables come from Terraform; this is for tests and trials.

@@ -110,7 +110,7 @@ pub struct GotObject {
 /// S3 client settings from the standard AWS configuration chain; path-style addressing when an
 /// endpoint is set (a local S3 such as moto's).
 pub async fn config_from_env() -> aws_sdk_s3::Config {
-    let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let shared = crate::aws::shared_config().await;
     let local_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
         || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
     aws_sdk_s3::config::Builder::from(&shared)

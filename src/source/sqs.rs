@@ -34,7 +34,7 @@ impl SqsQueue {
 
     /// A client from the standard AWS configuration chain; honours `AWS_ENDPOINT_URL`.
     pub async fn client_from_env() -> Client {
-        Client::new(&aws_config::load_from_env().await)
+        Client::new(&crate::aws::shared_config().await)
     }
 
     fn error(&self, operation: &'static str, e: impl std::error::Error) -> QueueError {

@@ -57,23 +57,12 @@ impl Default for StackOptions {
     }
 }
 
-fn aws_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("eu-west-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_sqs::config::SharedCredentialsProvider::new(
-            aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "tests"),
-        ))
-        .build()
-}
-
 impl Stack {
     /// Starts moto and creates the bucket, the queues and the notification; `None` without moto outside CI.
     pub async fn start(o: StackOptions) -> Option<Stack> {
         let moto = Moto::start()?;
         let s3 = moto.s3().await;
-        let sqs = aws_sdk_sqs::Client::new(&aws_config(&moto.endpoint));
+        let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config());
         let bucket = format!("{}-logs", o.name);
         let quiet_bucket = format!("{}-quiet", o.name);
         for b in [&bucket, &quiet_bucket] {

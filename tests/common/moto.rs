@@ -60,14 +60,23 @@ impl Moto {
         ]
     }
 
+    /// SDK settings for this server: its endpoint, eu-west-1, test credentials, and trailflow's
+    /// HTTPS client (the SDK crates are built without a default one).
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .http_client(trailflow::aws::http_client())
+            .region(aws_config::Region::new("eu-west-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
+                aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests"),
+            ))
+            .build()
+    }
+
     /// An S3 client for this server.
     pub async fn s3(&self) -> aws_sdk_s3::Client {
-        let creds = aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
-        let config = aws_sdk_s3::config::Builder::new()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("eu-west-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(creds)
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(config)

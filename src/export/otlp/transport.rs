@@ -212,7 +212,7 @@ fn tls_config(s: &OtlpSettings) -> Result<rustls::ClientConfig, OtlpError> {
             roots.add(cert).map_err(|e| file_error(ca, e))?;
         }
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| OtlpError::Tls(e.to_string()))?

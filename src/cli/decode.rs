@@ -47,7 +47,7 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<DecodeSummary, DecodeCommandError> {
     // One body behind `dyn Write`: a generic body would be compiled again, with every generic
-    // callee, in each crate that calls it (the binary's build took a minute for this alone).
+    // callee, in each crate that calls it (the binary, tests, examples).
     decode_files(args, &mut stdout, stderr)
 }
 

@@ -6,7 +6,7 @@
 //! with CMake, 55 s of a cold release build on 2 cores against ring's 10 s. trailflow's other
 //! TLS (the OTLP exporters) uses `ring` as well, so the binary carries one crypto library.
 
-use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
@@ -17,12 +17,11 @@ pub fn http_client() -> SharedHttpClient {
         .build_https()
 }
 
-/// The standard configuration chain with [`http_client`]; honours `AWS_ENDPOINT_URL`.
-pub fn loader() -> ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest()).http_client(http_client())
-}
-
-/// The shared configuration from the standard chain.
+/// The shared configuration from the standard chain, with [`http_client`]; honours
+/// `AWS_ENDPOINT_URL`.
 pub async fn shared_config() -> SdkConfig {
-    loader().load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .load()
+        .await
 }

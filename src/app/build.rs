@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::budget::{Admission, DecodedBudget};
-use super::decode_pool::DecodePool;
+use super::decode_pool::{Archiving, DecodePool};
 use super::heartbeat::{Heartbeat, Leases};
 use super::selfmetrics::SelfMetrics;
 use super::tracker::Handle;
@@ -115,14 +115,18 @@ pub fn sink(
 pub async fn archive(
     config: &Config,
     engine: &Engine,
-) -> Result<(Option<Archive>, DecodeOptions), ArchiveError> {
-    let archive = Archive::from_config(&config.archive).await?;
+) -> Result<(Option<Archiving>, DecodeOptions), ArchiveError> {
     let mut options = engine.decode_options();
-    if let Some(archive) = &archive {
-        options.columns = ColumnSelection::all();
-        tracing::info!(root = archive.url(), "archiving every record as Parquet");
-    }
-    Ok((archive, options))
+    let Some(archive) = Archive::from_config(&config.archive).await? else {
+        return Ok((None, options));
+    };
+    tracing::info!(root = archive.url(), "archiving every record as Parquet");
+    let counted = std::mem::replace(&mut options.columns, ColumnSelection::all());
+    let archiving = Archiving {
+        archive,
+        counted: Arc::new(counted),
+    };
+    Ok((Some(archiving), options))
 }
 
 /// Where deliveries come from: the queue (none for the directory source and for backfill),
@@ -248,7 +252,7 @@ pub fn workers(
     config: &DaemonConfig,
     s3: Option<S3Reader>,
     decode: DecodeOptions,
-    archive: Option<Archive>,
+    archive: Option<Archiving>,
     shared: &Shared,
 ) -> Result<WorkerContext, AppError> {
     Ok(WorkerContext {

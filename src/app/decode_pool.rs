@@ -7,13 +7,20 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use tokio::sync::oneshot;
 
-use arrow::array::RecordBatch;
-
 use crate::archive::{Archive, ArchiveError, ArchiveFile};
-use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
-use crate::schema::LogKind;
+use crate::decode::{ColumnSelection, DecodeOptions, DecodedObject, KindHint, decode_object};
 
 type Job = Box<dyn FnOnce() + Send>;
+
+/// The archive, and the columns an archived object keeps for counting: the decoders fill every
+/// column for the archive, and the window needs only those the queries read.
+#[derive(Debug, Clone)]
+pub struct Archiving {
+    /// Where the records go.
+    pub archive: Archive,
+    /// The columns the queries read.
+    pub counted: Arc<ColumnSelection>,
+}
 
 /// Decoder threads fed through a queue.
 #[derive(Clone)]
@@ -78,24 +85,35 @@ impl DecodePool {
         .await
     }
 
-    /// Encodes an object's archive files on a pool thread. Encoding is CPU work like
-    /// decoding, and a pool thread's heap and output buffer are warm from its last file: on
-    /// tokio's blocking pool, threads come and go and each file faulted its memory in anew.
-    pub async fn archive(
+    /// Decodes `bytes` on a pool thread and, when it has rows, encodes its archive files
+    /// there too, then restricts its batches to the columns the queries read. Decoding,
+    /// encoding and freeing the columns only the archive needed in one job, on one thread,
+    /// lets the next object decode into the memory this one leaves: queued as separate jobs,
+    /// every object in flight was decoded in full before the first was encoded, and each
+    /// faulted fresh pages in. The window then holds only what it counts.
+    pub async fn decode_and_archive(
         &self,
-        archive: Archive,
+        name: String,
+        bytes: Vec<u8>,
+        options: Arc<DecodeOptions>,
+        archiving: Archiving,
         source: String,
-        batches: Vec<(LogKind, RecordBatch)>,
-    ) -> Result<Vec<ArchiveFile>, ArchiveError> {
-        let object = source.clone();
-        self.run(move || archive.encode(&source, &batches))
-            .await
-            .unwrap_or_else(|e| {
-                Err(ArchiveError::Encode {
-                    object,
-                    message: e.to_string(),
-                })
-            })
+    ) -> Result<(DecodedObject, Result<Vec<ArchiveFile>, ArchiveError>), PoolError> {
+        self.run(move || {
+            crate::fault::panic_point("decoder_panic", &name);
+            let mut decoded = decode_object(&name, &bytes, KindHint::Auto, &options);
+            drop(bytes);
+            if decoded.rows() == 0 {
+                return (decoded, Ok(Vec::new()));
+            }
+            let files = archiving.archive.encode(&source, &decoded.batches);
+            decoded.batches = std::mem::take(&mut decoded.batches)
+                .into_iter()
+                .map(|(kind, batch)| (kind, archiving.counted.restrict(kind, batch)))
+                .collect();
+            (decoded, files)
+        })
+        .await
     }
 
     /// Runs `work` on a pool thread. A panic in it is caught there and returned as

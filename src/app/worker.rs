@@ -10,10 +10,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::Event;
 use super::budget::{DecodedBudget, arrow_bytes};
-use super::decode_pool::{DecodePool, PoolError};
+use super::decode_pool::{Archiving, DecodePool, PoolError};
 use super::heartbeat::{Leases, lock_leases};
 use super::tracker::{DeliveryId, Handle};
-use crate::archive::{Archive, ArchiveError};
+use crate::archive::ArchiveError;
 use crate::decode::{DecodeOptions, DecodedObject};
 use crate::health::Health;
 use crate::ledger::{Claim, Ledger, LedgerError, object_key};
@@ -75,7 +75,7 @@ pub struct WorkerContext {
     /// Readiness: a failing ledger shows on `/readyz` while claims are retried.
     pub health: Arc<Health>,
     /// Where every decoded object's records are archived before they are counted (optional).
-    pub archive: Option<Archive>,
+    pub archive: Option<Archiving>,
 }
 
 fn ledger_key(spec: &ObjectSpec, version: Option<&str>) -> String {
@@ -136,20 +136,23 @@ async fn run(ctx: &WorkerContext, delivery: DeliveryId, spec: &ObjectSpec) -> Ou
     else {
         return Outcome::Busy;
     };
-    let decoded = ctx.decoders.decode(name, fetched.bytes, options).await;
+    let decoded = match &ctx.archive {
+        None => (ctx.decoders.decode(name, fetched.bytes, options).await)
+            .map(|decoded| (decoded, Ok(Vec::new()))),
+        Some(archiving) => {
+            let (archiving, source) = (archiving.clone(), key.clone());
+            (ctx.decoders
+                .decode_and_archive(name, fetched.bytes, options, archiving, source))
+            .await
+        }
+    };
     match decoded {
-        Ok(decoded) => {
+        Ok((decoded, files)) => {
             // Archived before it is counted: a message is deleted only after its object's files
             // exist, and a rewrite after a redelivery replaces them (docs/delivery.md).
-            if let Some(archive) = &ctx.archive
-                && decoded.rows() > 0
-            {
-                let files = ctx
-                    .decoders
-                    .archive(archive.clone(), key.clone(), decoded.batches.clone())
-                    .await;
+            if let Some(archiving) = &ctx.archive {
                 let written = match files {
-                    Ok(files) => archive.put(files).await.map(|_| ()),
+                    Ok(files) => archiving.archive.put(files).await.map(|_| ()),
                     Err(e) => Err(e),
                 };
                 if let Err(e) = written {

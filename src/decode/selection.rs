@@ -7,6 +7,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
+use arrow::datatypes::Schema;
+
 use crate::schema::LogKind;
 
 /// Columns to fill per table: a table without a mask has all of them.
@@ -55,6 +58,34 @@ impl ColumnSelection {
     /// True when column `index` of `kind` is filled.
     pub fn keeps(&self, kind: LogKind, index: usize) -> bool {
         crate::schema::mask_keeps(self.mask(kind).map(|m| &m[..]), index)
+    }
+
+    /// `batch` of `kind` as the decoders would have produced it for this selection: the
+    /// columns it does not fill become shared all-null arrays, and a flow log's unknown fields
+    /// (columns past the schema) are left out. The full columns are freed on the calling
+    /// thread when `batch` held the last reference to them.
+    pub fn restrict(&self, kind: LogKind, batch: RecordBatch) -> RecordBatch {
+        let Some(mask) = self.mask(kind) else {
+            return batch;
+        };
+        let rows = batch.num_rows();
+        let width = mask.len().min(batch.num_columns());
+        let schema = if width == batch.num_columns() {
+            batch.schema()
+        } else {
+            Arc::new(Schema::new(batch.schema().fields()[..width].to_vec()))
+        };
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(mask.iter())
+            .map(|(column, keep)| match keep {
+                true => Arc::clone(column),
+                false => crate::schema::null_column(column.data_type(), rows),
+            })
+            .collect();
+        // Every table's columns are nullable; a schema that is not keeps the full batch.
+        RecordBatch::try_new(schema, columns).unwrap_or(batch)
     }
 
     /// The names of the columns of `kind` that are filled, in schema order.

@@ -166,6 +166,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_archived_object_keeps_only_the_counted_columns() {
+        use crate::archive::Store;
+        use crate::schema::LogKind;
+        let pool = DecodePool::new(1).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::new(
+            Store::Local(dir.path().to_path_buf()),
+            &crate::config::ArchiveConfig::default(),
+        )
+        .unwrap();
+        let schema = LogKind::FlowLog.schema();
+        let action = schema.index_of("action").unwrap();
+        let counted = ColumnSelection::all().only(LogKind::FlowLog, [action]);
+        let text = b"2 1 eni-1 a b 1 2 6 1 1 1 2 ACCEPT OK\n".to_vec();
+        let archiving = Archiving {
+            archive,
+            counted: Arc::new(counted),
+        };
+        let (decoded, files) = pool
+            .decode_and_archive(
+                "f.log".into(),
+                text,
+                Default::default(),
+                archiving,
+                "file:f.log".into(),
+            )
+            .await
+            .unwrap();
+        // The archive got every column: the interface id is in the file.
+        let files = files.unwrap();
+        assert_eq!(files.iter().map(|f| f.rows).sum::<usize>(), 1);
+        let file = bytes::Bytes::from(files[0].bytes.clone());
+        let archived = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let interface = archived.column_by_name("interface_id").unwrap();
+        assert_eq!(interface.null_count(), 0);
+        // The window gets the counted column only.
+        let batch = &decoded.batches[0].1;
+        assert_eq!(batch.num_rows(), 1);
+        for (i, column) in batch.columns().iter().enumerate() {
+            assert_eq!(
+                column.null_count() == 0,
+                i == action,
+                "{}",
+                schema.field(i).name()
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn a_panic_is_an_error_and_the_thread_decodes_on() {
         let pool = DecodePool::new(1).unwrap();
         let failed = pool

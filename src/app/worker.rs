@@ -1,7 +1,7 @@
-//! One object's way to the coordinator: claim it in the ledger (before the
-//! download when the notification names its version, else with the ETag the
-//! download returned), fetch it, decode it on a blocking thread. The pool of
-//! workers is bounded; each holds at most one object's bytes and batches.
+//! One object's way to the coordinator: claim it in the ledger (before the download when the
+//! notification names its version, else with the ETag the download returned), fetch it, decode
+//! it (and archive it) on the decoder pool. The pool of workers is bounded; each holds at most
+//! one object's bytes and batches.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -51,7 +51,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(CliError::Runtime)
 }
 
-/// The service's runtime: one worker thread per core; decoding runs on the blocking pool.
+/// The service's runtime: one worker thread per core; decoding runs on the decoder pool
+/// (`app::decode_pool`), not on the runtime.
 fn service_runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

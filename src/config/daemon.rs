@@ -267,7 +267,7 @@ impl Default for DaemonConfig {
             max_inflight_objects: 8,
             max_inflight_mib: 1024,
             max_inflight_messages: 200,
-            max_decoded_mib: 64,
+            max_decoded_mib: 48,
             get_object_attempts: 4,
             get_object_timeout_secs: 60,
             export_max_backoff_secs: 30,

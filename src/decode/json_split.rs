@@ -8,6 +8,8 @@
 
 use memchr::memchr2;
 
+use super::json_scan::{ScanState, find_close};
+
 /// Limits on a single value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SplitLimits {
@@ -115,6 +117,34 @@ impl JsonSplitter {
             i = 1;
         }
         while i < n {
+            // Inside a value, below the depth where anything but brackets matters: find the
+            // bracket that gets back there a block at a time, then handle it below.
+            let stop = self.collect_depth + u32::from(self.watch_keys);
+            if self.collecting && self.depth > stop {
+                let mut scan = ScanState {
+                    depth: self.depth,
+                    in_string: self.in_string,
+                    escape_next: false,
+                    too_deep: self.too_deep,
+                };
+                let found = find_close(
+                    &chunk[i..],
+                    &mut scan,
+                    stop,
+                    self.collect_depth,
+                    self.limits.max_depth,
+                );
+                self.depth = scan.depth;
+                self.in_string = scan.in_string;
+                self.too_deep = scan.too_deep;
+                match found {
+                    Some(at) => i += at,
+                    None => {
+                        self.pending_escape = scan.escape_next;
+                        break;
+                    }
+                }
+            }
             if self.in_string {
                 match memchr2(b'"', b'\\', &chunk[i..]) {
                     None => {
@@ -476,5 +506,24 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert!(matches!(&got[1], Got::E(_)));
         assert_eq!(got[2], v(r#"{"a":2}"#));
+    }
+    #[test]
+    fn generated_files_split_into_their_records_at_any_chunk_size() {
+        // serde_json reads the whole file: an independent account of what the records are.
+        let text = crate::synth::bulk::cloudtrail_object(300, 7);
+        let doc: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let want = doc["Records"].as_array().unwrap();
+        for size in [1, 63, 64, 65, 4096, text.len()] {
+            let chunks: Vec<&[u8]> = text.chunks(size).collect();
+            let got = split_chunks(&chunks, SplitLimits::default());
+            assert_eq!(got.len(), want.len(), "chunks of {size}");
+            for (got, want) in got.iter().zip(want) {
+                let Got::V(got) = got else {
+                    panic!("chunks of {size}: {got:?}");
+                };
+                let got: serde_json::Value = serde_json::from_str(got).unwrap();
+                assert_eq!(&got, want, "chunks of {size}");
+            }
+        }
     }
 }

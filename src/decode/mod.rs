@@ -13,6 +13,7 @@ pub mod cloudwatch;
 pub mod elb;
 pub mod flowlog;
 pub mod gzip;
+mod json_scan;
 pub mod json_split;
 mod json_values;
 pub mod k8s_audit;

@@ -1,11 +1,14 @@
 //! Decodes one object many times, for profiling the decoder without a benchmark harness around
 //! it: `cargo build --release --example decode_loop && perf record -g
-//! target/release/examples/decode_loop FILE [TIMES]`. Prints the rate.
+//! target/release/examples/decode_loop FILE [TIMES]`. Prints the rate. With `--baseline` after
+//! TIMES (CloudTrail), also times inflating and a bare simd-json DOM parse of the same object,
+//! alternating with the decoder, as `benches/decode.rs` does without its harness.
 // Benchmark and example code: a panic on bad setup is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Context;
-use trailflow::decode::{DecodeOptions, KindHint, decode_object};
+use trailflow::decode::gzip::ContentReader;
+use trailflow::decode::{DecodeOptions, InflateLimits, KindHint, decode_object};
 
 // The allocator of the trailflow binary, so that profiles show what it does.
 #[global_allocator]
@@ -19,8 +22,12 @@ fn main() -> anyhow::Result<()> {
         .map(|t| t.parse())
         .transpose()?
         .unwrap_or(10_000);
+    let baseline = args.next().as_deref() == Some("--baseline");
     let bytes = std::fs::read(&file)?;
     let options = DecodeOptions::default();
+    if baseline {
+        return alternate(&file, &bytes, times, &options);
+    }
     let started = std::time::Instant::now();
     let mut records = 0;
     for _ in 0..times {
@@ -32,6 +39,43 @@ fn main() -> anyhow::Result<()> {
         "{times} decodes of {file}: {:.1} µs each, {:.0} records/s",
         secs / times as f64 * 1e6,
         records as f64 / secs
+    );
+    Ok(())
+}
+
+/// Decoder and baseline in turn, `times` objects each per round, five rounds; medians.
+fn alternate(
+    file: &str,
+    bytes: &[u8],
+    times: usize,
+    options: &DecodeOptions,
+) -> anyhow::Result<()> {
+    let (mut decode, mut dom) = (Vec::new(), Vec::new());
+    let mut records = 0;
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        for _ in 0..times {
+            records = decode_object(file, bytes, KindHint::Auto, options).rows();
+        }
+        decode.push(t.elapsed().as_secs_f64() / times as f64);
+        let t = std::time::Instant::now();
+        for _ in 0..times {
+            let mut raw = ContentReader::new(bytes, InflateLimits::default()).read_to_end()?;
+            let value = simd_json::to_borrowed_value(&mut raw)?;
+            std::hint::black_box(&value);
+        }
+        dom.push(t.elapsed().as_secs_f64() / times as f64);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (decode, dom) = (median(decode), median(dom));
+    println!(
+        "{file}: {records} records; decode {:.0} records/s, gunzip + simd-json DOM {:.0} records/s; decode / baseline {:.0}%",
+        records as f64 / decode,
+        records as f64 / dom,
+        dom / decode * 100.0
     );
     Ok(())
 }

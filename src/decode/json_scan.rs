@@ -6,6 +6,8 @@
 //! XOR of the unescaped quotes; brackets outside strings are then counted, and visited one by
 //! one only in a block where the value may close or nest too deep.
 
+use super::bits::prefix_xor;
+
 /// Where a scan stands between calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScanState {
@@ -28,42 +30,37 @@ struct Masks {
     close: u64,
 }
 
-/// Scans `bytes` while `state.depth > stop`. Returns the index of the first bracket outside a
-/// string that would close depth `stop + 1`, without applying it (`state.depth` is then
-/// `stop + 1`), or `None` when `bytes` ends first, `state` holding where it ended. Sets
-/// `too_deep` when the depth passes `base + max_depth`. Backslashes outside strings (invalid
-/// JSON) escape the next byte, as in simdjson; the parser rejects such a record either way.
-pub fn find_close(
-    bytes: &[u8],
-    state: &mut ScanState,
-    stop: u32,
-    base: u32,
-    max_depth: u32,
-) -> Option<usize> {
+/// The depths a scan watches for.
+#[derive(Debug, Clone, Copy)]
+pub struct Depths {
+    /// The scan stops at the bracket that would close depth `stop + 1`.
+    pub stop: u32,
+    /// Deeper than this, the value is too deep.
+    pub limit: u32,
+}
+
+/// Scans `bytes` while `state.depth > depths.stop`. Returns the index of the first bracket
+/// outside a string that would close depth `stop + 1`, without applying it (`state.depth` is
+/// then `stop + 1`), or `None` when `bytes` ends first, `state` holding where it ended. Sets
+/// `too_deep` when the depth passes `depths.limit`. Backslashes outside strings (invalid JSON)
+/// escape the next byte, as in simdjson; the parser rejects such a record either way.
+pub fn find_close(bytes: &[u8], state: &mut ScanState, depths: Depths) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked on the line above.
-        return unsafe { find_close_avx2(bytes, state, stop, base, max_depth) };
+        return unsafe { find_close_avx2(bytes, state, depths) };
     }
     #[cfg(target_arch = "x86_64")]
-    return scan(bytes, state, stop, base, max_depth, masks);
+    return scan(bytes, state, depths, masks);
     #[cfg(not(target_arch = "x86_64"))]
-    scan(bytes, state, stop, base, max_depth, masks_scalar)
+    scan(bytes, state, depths, masks_scalar)
 }
 
 /// [`find_close`] compiled for AVX2, with its 32-byte comparisons.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn find_close_avx2(
-    bytes: &[u8],
-    state: &mut ScanState,
-    stop: u32,
-    base: u32,
-    max_depth: u32,
-) -> Option<usize> {
-    scan(bytes, state, stop, base, max_depth, |block| {
-        masks_avx2(block)
-    })
+fn find_close_avx2(bytes: &[u8], state: &mut ScanState, depths: Depths) -> Option<usize> {
+    scan(bytes, state, depths, |block| masks_avx2(block))
 }
 
 /// The body of [`find_close`], over blocks classified by `masks`.
@@ -71,12 +68,9 @@ fn find_close_avx2(
 fn scan(
     bytes: &[u8],
     state: &mut ScanState,
-    stop: u32,
-    base: u32,
-    max_depth: u32,
+    Depths { stop, limit }: Depths,
     masks: impl Fn(&[u8; 64]) -> Masks,
 ) -> Option<usize> {
-    let limit = base.saturating_add(max_depth);
     let mut depth = state.depth;
     let mut escaped_carry = u64::from(state.escape_next);
     let mut string_carry = if state.in_string { u64::MAX } else { 0 };
@@ -148,18 +142,6 @@ fn escaped_bits(backslash: u64, carry: &mut u64) -> u64 {
     *carry = u64::from(overflow);
     let invert = even_started << 1;
     (EVEN_BITS ^ invert) & follows_escape
-}
-
-/// Bit `i` is the XOR of bits `0..=i`: set from an opening quote up to, not including, its
-/// closing quote.
-fn prefix_xor(mut bits: u64) -> u64 {
-    bits ^= bits << 1;
-    bits ^= bits << 2;
-    bits ^= bits << 4;
-    bits ^= bits << 8;
-    bits ^= bits << 16;
-    bits ^= bits << 32;
-    bits
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -287,7 +269,7 @@ mod tests {
         for &to in cuts.iter().chain(std::iter::once(&text.len())) {
             let to = to.clamp(from, text.len());
             let piece = &text[from..to];
-            let got = find_close(piece, &mut fast, stop, 0, 6);
+            let got = find_close(piece, &mut fast, Depths { stop, limit: 6 });
             let want = bytewise(piece, &mut slow, stop, 6);
             assert_eq!(
                 got,
@@ -341,7 +323,8 @@ mod tests {
             depth: 1,
             ..ScanState::default()
         };
-        let end = find_close(&text[1..], &mut state, 0, 0, 64).map(|i| i + 1);
+        let depths = Depths { stop: 0, limit: 64 };
+        let end = find_close(&text[1..], &mut state, depths).map(|i| i + 1);
         assert_eq!(end, Some(text.iter().position(|&b| b == b' ').unwrap() - 2));
         assert_eq!(state.depth, 1);
     }

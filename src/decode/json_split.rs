@@ -8,7 +8,7 @@
 
 use memchr::memchr2;
 
-use super::json_scan::{ScanState, find_close};
+use super::json_scan::{Depths, ScanState, find_close};
 
 /// Limits on a single value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,13 +127,11 @@ impl JsonSplitter {
                     escape_next: false,
                     too_deep: self.too_deep,
                 };
-                let found = find_close(
-                    &chunk[i..],
-                    &mut scan,
+                let depths = Depths {
                     stop,
-                    self.collect_depth,
-                    self.limits.max_depth,
-                );
+                    limit: self.collect_depth.saturating_add(self.limits.max_depth),
+                };
+                let found = find_close(&chunk[i..], &mut scan, depths);
                 self.depth = scan.depth;
                 self.in_string = scan.in_string;
                 self.too_deep = scan.too_deep;

@@ -8,6 +8,7 @@
 //! decompression bomb, unreadable Parquet) ends the object in
 //! [`DecodedObject::fatal`]; the records decoded before it are kept.
 
+mod bits;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod elb;

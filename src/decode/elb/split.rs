@@ -3,6 +3,8 @@
 //! on x86-64) and reads quoted regions from the parity of the quotes, with a state machine for
 //! the lines that reading does not fit.
 
+use crate::decode::bits::prefix_xor;
+
 /// Splits a line into fields: space-separated, a field that starts with `"` runs to the next
 /// unescaped `"` (and loses its quotes). Returns `None` for an unterminated quote.
 pub fn fields(line: &str) -> Option<Vec<&str>> {
@@ -51,19 +53,6 @@ fn block_masks(block: &[u8; 64]) -> (u64, u64, u64) {
         backslash |= u64::from(b == b'\\') << i;
     }
     (space, quote, backslash)
-}
-
-/// Bit `i` of the result is the parity of the bits `0..=i` of `x`: set from a quote up to the
-/// byte before the next one (a carry-less prefix sum, in six shifts).
-#[inline]
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
 }
 
 /// [`fields`] into a reused buffer (cleared first); false for an unterminated quote.

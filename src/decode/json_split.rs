@@ -505,6 +505,7 @@ mod tests {
         assert!(matches!(&got[1], Got::E(_)));
         assert_eq!(got[2], v(r#"{"a":2}"#));
     }
+
     #[test]
     fn generated_files_split_into_their_records_at_any_chunk_size() {
         // serde_json reads the whole file: an independent account of what the records are.

@@ -18,12 +18,12 @@
 
 use std::collections::HashMap;
 
+use super::catalog::{Catalog, Instrument, MetricQuery};
+use super::{Histogram, MetricPoint, PointValue};
+
 /// The series map's hasher: label values are long strings and std's SipHash over them was 3%
 /// of a flow-log run with the archive on (callgrind); the map is bounded by the series limit.
 type Hasher = foldhash::fast::RandomState;
-
-use super::catalog::{Catalog, Instrument, MetricQuery};
-use super::{Histogram, MetricPoint, PointValue};
 
 /// The aggregate of one series.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,7 @@
-//! A real local S3 (and SQS) for the tests: `moto_server` on a free loopback port,
+//! A real local S3 (and SQS, DynamoDB) for the tests: moto's server on a free loopback port,
 //! stopped when dropped. `.ci/run` installs it (`pip install 'moto[server]'`); on a
-//! machine without it the tests that need it say so and pass only outside CI.
+//! machine without it the tests that need it say so and pass only outside CI. It runs through
+//! `moto_server.py`, which makes DynamoDB's conditional writes atomic as the real service's are.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -14,32 +15,39 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts a server, or returns `None` when `moto_server` is not installed (an error under CI).
+    /// Starts a server, or returns `None` when moto is not installed (an error under CI).
     pub fn start() -> Option<Moto> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap();
-        let child = match Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/moto_server.py");
+        let child = match Command::new("python3")
+            .args([launcher, "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
         {
             Ok(c) => c,
             Err(e) => {
-                super::skip::skip(&format!(
-                    "moto_server is not installed ({e}): pip install 'moto[server]'"
-                ));
+                super::skip::skip(&format!("python3 is not installed ({e})"));
                 return None;
             }
         };
-        let moto = Moto {
+        let mut moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            match moto.child.try_wait() {
+                Ok(Some(status)) if status.code() == Some(3) => {
+                    super::skip::skip("moto is not installed: pip install 'moto[server]'");
+                    return None;
+                }
+                Ok(Some(status)) => panic!("moto's server exited at start: {status}"),
+                _ => {}
+            }
             assert!(
                 Instant::now() < deadline,
                 "moto_server did not start on port {port}"

@@ -84,6 +84,8 @@ enum Inner<'a> {
 /// Reads an object's content chunk by chunk, inflating gzip on the way.
 pub struct ContentReader<'a> {
     inner: Inner<'a>,
+    /// The object as fetched, for [`ContentReader::reinflate`].
+    object: &'a [u8],
     compressed_len: u64,
     produced: u64,
     limits: InflateLimits,
@@ -110,6 +112,7 @@ impl<'a> ContentReader<'a> {
         };
         Self {
             inner,
+            object,
             compressed_len: object.len() as u64,
             produced: 0,
             limits,
@@ -144,6 +147,47 @@ impl<'a> ContentReader<'a> {
         };
         self.produced = content.len() as u64;
         Some(check_limits(self.produced, self.compressed_len, &self.limits, gzip).map(|()| content))
+    }
+
+    /// After [`ContentReader::whole`] gave an inflated object's content: that content, in its
+    /// own buffer, with at least `whole_inflate::PADDING_BYTES` of spare capacity, for a parser
+    /// that works in place (it may overwrite the content: [`ContentReader::reinflate`] restores
+    /// it). `None` for content that was not inflated whole.
+    pub fn inflated_mut(&mut self) -> Option<&mut Vec<u8>> {
+        match &mut self.inner {
+            Inner::Whole { content, .. } => Some(content),
+            _ => None,
+        }
+    }
+
+    /// True when the object was inflated whole (see [`ContentReader::inflated_mut`]).
+    pub fn is_inflated_whole(&self) -> bool {
+        matches!(self.inner, Inner::Whole { .. })
+    }
+
+    /// Inflates the object whole again, over a buffer that an in-place parse overwrote, and
+    /// returns the content. `None` when the object was not inflated whole, or when inflating
+    /// it again failed, which leaves the reader at the start of the object, streaming.
+    pub fn reinflate(&mut self) -> Option<&[u8]> {
+        let Inner::Whole { content, .. } = &mut self.inner else {
+            return None;
+        };
+        super::whole_inflate::give_back(std::mem::take(content));
+        let limit = fast_path_limit(self.compressed_len, &self.limits);
+        self.inner = match super::whole_inflate::inflate_whole(self.object, limit) {
+            Some(content) => Inner::Whole {
+                pos: content.len(),
+                content,
+            },
+            None => {
+                self.produced = 0;
+                Inner::Gzip(Box::new(MultiGzDecoder::new(self.object)))
+            }
+        };
+        match &self.inner {
+            Inner::Whole { content, .. } => Some(&content[..]),
+            _ => None,
+        }
     }
 
     /// The next chunk of content, or `None` at the end.

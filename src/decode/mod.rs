@@ -339,6 +339,7 @@ pub fn decode_object(
     };
     // The first chunk (the whole content when it is in memory) picks the format and sizes the
     // decoder; it is decoded where it lies.
+    let inflated = reader.is_inflated_whole();
     let started = match reader.whole() {
         Some(content) => content.map(|c| Some((c, true))),
         None => reader.next_chunk().map(|c| c.map(|c| (c, false))),
@@ -366,6 +367,11 @@ pub fn decode_object(
                 // In memory already: decoded where it lies, not copied.
                 decode_buffered(format, key, first, options, &mut out);
                 sink = Sink::Done;
+            } else if whole
+                && inflated
+                && let Sink::CloudTrail(decoder) = &mut sink
+            {
+                decode_inflated_cloudtrail(decoder, &mut reader, &mut out);
             } else if whole {
                 sink.push_whole(first, &mut out);
             } else {
@@ -403,6 +409,28 @@ pub fn decode_object(
     };
     let fatal = sink.finish(key, options, &mut out, fatal);
     finished(key, format, out, fatal, object, reader.produced())
+}
+
+/// A CloudTrail file inflated whole, parsed in the inflated buffer itself. A decline after the
+/// parse inflates the object again and hands it to the record-by-record path; if that fails, the
+/// reader streams the object from its start.
+fn decode_inflated_cloudtrail(
+    decoder: &mut cloudtrail::CloudTrailDecoder,
+    reader: &mut gzip::ContentReader<'_>,
+    out: &mut Output,
+) {
+    let Some(content) = reader.inflated_mut() else {
+        return;
+    };
+    match decoder.decode_whole_in_place(content, out) {
+        cloudtrail::InPlace::Decoded => {}
+        cloudtrail::InPlace::Declined => decoder.push(content, out),
+        cloudtrail::InPlace::Overwritten => {
+            if let Some(content) = reader.reinflate() {
+                decoder.push(content, out);
+            }
+        }
+    }
 }
 
 /// Where decompressed content goes: a streaming decoder, or a buffer for Parquet (read whole).

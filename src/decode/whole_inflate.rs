@@ -22,6 +22,10 @@ use libdeflate_sys::{
 /// so decoding them never holds the whole content.
 pub const WHOLE_OBJECT_MAX_BYTES: u64 = 128 * 1024 * 1024;
 
+/// Spare room every inflated buffer has past its content, so that a parser that reads past the
+/// end (simd-json) can parse it in place, without a padded copy.
+pub const PADDING_BYTES: usize = simd_json::INPUT_PADDING;
+
 /// An owned libdeflate decompressor.
 struct Decompressor(NonNull<libdeflate_decompressor>);
 
@@ -98,7 +102,7 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Option<Vec<u8>> {
         let decompressor = slot.as_ref()?;
         // Not zeroed first: libdeflate writes every byte that is kept (zeroing a reused
         // allocation costs a pass over the content).
-        let mut out = take_buffer(size);
+        let mut out = take_buffer(size + PADDING_BYTES);
         let (mut consumed, mut produced) = (0usize, 0usize);
         // SAFETY: `gz` is valid for reads of its length and `out` has capacity for writes of
         // `size` bytes; the decompressor is live and used by this thread only; the out-pointers

@@ -33,6 +33,17 @@ const SIZING_EVENT_BYTES: usize = 1024;
 /// record's; bigger log files are streamed record by record (see docs/performance.md).
 pub const WHOLE_DOCUMENT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
+/// What [`CloudTrailDecoder::decode_whole_in_place`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InPlace {
+    /// Decoded every record.
+    Decoded,
+    /// Declined before parsing: the content is as it was; decode it record by record.
+    Declined,
+    /// Declined after parsing: the content was overwritten; inflate it again.
+    Overwritten,
+}
+
 /// Push decoder for CloudTrail JSON content.
 pub struct CloudTrailDecoder {
     splitter: JsonSplitter,
@@ -103,6 +114,26 @@ impl CloudTrailDecoder {
         whole.resize(content.len() + simd_json::INPUT_PADDING, 0);
         self.state
             .decode_document(&mut whole, content.len(), &self.limits, out)
+    }
+
+    /// [`CloudTrailDecoder::decode_whole`] over content in a buffer of its own, with room for
+    /// simd-json's padding past the end: parsed where it lies, without the copy. The parse
+    /// unescapes strings in place, so a decline after it leaves the content overwritten.
+    pub fn decode_whole_in_place(&mut self, content: &mut Vec<u8>, out: &mut Output) -> InPlace {
+        let len = content.len();
+        if len > self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
+            || !content.trim_ascii_start().starts_with(b"{")
+        {
+            return InPlace::Declined;
+        }
+        content.resize(len + simd_json::INPUT_PADDING, 0);
+        let taken = self.state.decode_document(content, len, &self.limits, out);
+        content.truncate(len);
+        if taken {
+            InPlace::Decoded
+        } else {
+            InPlace::Overwritten
+        }
     }
 
     /// Decodes the next chunk of decompressed content.

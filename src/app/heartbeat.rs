@@ -88,70 +88,92 @@ impl Heartbeat {
         }
     }
 
-    /// One round of extensions and renewals; returns what was lost.
+    /// One round of extensions and renewals; returns what was lost. The claims are renewed
+    /// beside the visibility extensions, not after them: a slow queue must not hold up the
+    /// renewals that keep another replica from counting the same objects.
     pub async fn beat(&self) -> Vec<Lost> {
         let snapshot: Vec<(DeliveryId, Lease)> = lock_leases(&self.leases)
             .iter()
             .map(|(k, v)| (*k, v.clone()))
             .collect();
+        let (messages, claims) = tokio::join!(self.extend(&snapshot), self.renew(&snapshot));
         let mut lost: HashMap<DeliveryId, Lost> = HashMap::new();
-        if let Some(queue) = &self.queue {
-            let receipts: Vec<String> = snapshot
-                .iter()
-                .filter_map(|(_, l)| l.receipt.clone())
-                .collect();
-            if !receipts.is_empty() {
-                match queue.extend(&receipts, self.lease).await {
-                    Ok(failed) => {
-                        let ok = receipts.len() - failed.len();
-                        self.metrics
-                            .add("trailflow.sqs.visibility_extensions", &["ok"], ok as f64);
-                        for f in failed {
-                            self.metrics
-                                .inc("trailflow.sqs.visibility_extensions", &["failed"]);
-                            if let Some((d, l)) = snapshot
-                                .iter()
-                                .find(|(_, l)| l.receipt.as_deref() == Some(&f.receipt))
-                            {
-                                let message_id = l.message_id.as_deref().unwrap_or_default();
-                                tracing::warn!(message_id, reason = %f.reason, "visibility not extended; message lost");
-                                lost_entry(&mut lost, *d).message = true;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        // The queue is unreachable: nothing is known lost; the claims still protect the objects.
-                        self.metrics.add(
-                            "trailflow.sqs.visibility_extensions",
-                            &["failed"],
-                            receipts.len() as f64,
-                        );
-                        tracing::warn!(error = %e, "visibility extension failed; retrying at the next beat");
+        for d in messages {
+            lost_entry(&mut lost, d).message = true;
+        }
+        for (d, claim) in claims {
+            lost_entry(&mut lost, d).claims.push(claim);
+        }
+        lost.into_values().collect()
+    }
+
+    /// Extends the visibility of every message held; returns the deliveries whose message
+    /// could not be extended.
+    async fn extend(&self, snapshot: &[(DeliveryId, Lease)]) -> Vec<DeliveryId> {
+        let mut lost = Vec::new();
+        let Some(queue) = &self.queue else {
+            return lost;
+        };
+        let receipts: Vec<String> = snapshot
+            .iter()
+            .filter_map(|(_, l)| l.receipt.clone())
+            .collect();
+        if receipts.is_empty() {
+            return lost;
+        }
+        match queue.extend(&receipts, self.lease).await {
+            Ok(failed) => {
+                let ok = receipts.len() - failed.len();
+                self.metrics
+                    .add("trailflow.sqs.visibility_extensions", &["ok"], ok as f64);
+                for f in failed {
+                    self.metrics
+                        .inc("trailflow.sqs.visibility_extensions", &["failed"]);
+                    if let Some((d, l)) = snapshot
+                        .iter()
+                        .find(|(_, l)| l.receipt.as_deref() == Some(&f.receipt))
+                    {
+                        let message_id = l.message_id.as_deref().unwrap_or_default();
+                        tracing::warn!(message_id, reason = %f.reason, "visibility not extended; message lost");
+                        lost.push(*d);
                     }
                 }
             }
+            Err(e) => {
+                // The queue is unreachable: nothing is known lost; the claims still protect the objects.
+                self.metrics.add(
+                    "trailflow.sqs.visibility_extensions",
+                    &["failed"],
+                    receipts.len() as f64,
+                );
+                tracing::warn!(error = %e, "visibility extension failed; retrying at the next beat");
+            }
         }
+        lost
+    }
+
+    /// Renews every claim held; returns the claims that are no longer ours, by delivery.
+    async fn renew(&self, snapshot: &[(DeliveryId, Lease)]) -> Vec<(DeliveryId, String)> {
         let claims: Vec<String> = snapshot
             .iter()
             .flat_map(|(_, l)| l.claims.iter().cloned())
             .collect();
-        if !claims.is_empty() {
-            match self.ledger.renew(&claims, &self.owner, self.lease).await {
-                Ok(gone) => {
-                    for claim in gone {
-                        if let Some((d, _)) =
-                            snapshot.iter().find(|(_, l)| l.claims.contains(&claim))
-                        {
-                            lost_entry(&mut lost, *d).claims.push(claim);
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "claims not renewed; retrying at the next beat")
-                }
+        if claims.is_empty() {
+            return Vec::new();
+        }
+        match self.ledger.renew(&claims, &self.owner, self.lease).await {
+            Ok(gone) => gone
+                .into_iter()
+                .filter_map(|claim| {
+                    let (d, _) = snapshot.iter().find(|(_, l)| l.claims.contains(&claim))?;
+                    Some((*d, claim))
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "claims not renewed; retrying at the next beat");
+                Vec::new()
             }
         }
-        lost.into_values().collect()
     }
 }
 

@@ -102,9 +102,7 @@ impl CloudTrailDecoder {
     /// event, content over the record size limit or `WHOLE_DOCUMENT_MAX_BYTES`), and returns
     /// whether it decoded: the rows are the same either way.
     pub fn decode_whole(&mut self, content: &[u8], out: &mut Output) -> bool {
-        if content.len() > self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
-            || !content.trim_ascii_start().starts_with(b"{")
-        {
+        if !self.may_take_whole(content) {
             return false;
         }
         // A copy: simd-json parses in place, and a decline hands the original to the splitter.
@@ -121,9 +119,7 @@ impl CloudTrailDecoder {
     /// unescapes strings in place, so a decline after it leaves the content overwritten.
     pub fn decode_whole_in_place(&mut self, content: &mut Vec<u8>, out: &mut Output) -> InPlace {
         let len = content.len();
-        if len > self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
-            || !content.trim_ascii_start().starts_with(b"{")
-        {
+        if !self.may_take_whole(content) {
             return InPlace::Declined;
         }
         content.resize(len + simd_json::INPUT_PADDING, 0);
@@ -134,6 +130,12 @@ impl CloudTrailDecoder {
         } else {
             InPlace::Overwritten
         }
+    }
+
+    /// Whether the whole-document path may try `content`: a document (`{`) within the size limits.
+    fn may_take_whole(&self, content: &[u8]) -> bool {
+        content.len() <= self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
+            && content.trim_ascii_start().starts_with(b"{")
     }
 
     /// Decodes the next chunk of decompressed content.

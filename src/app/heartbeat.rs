@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
@@ -26,6 +26,9 @@ pub struct Lease {
     pub message_id: Option<String>,
     /// Ledger keys claimed for its objects.
     pub claims: Vec<String>,
+    /// When every claim of `claims` was last known to be ours (the oldest claim or renewal):
+    /// each is ours until then plus the lease. `None` before the first claim.
+    pub confirmed: Option<Instant>,
 }
 
 /// Leases by delivery, shared by the coordinator (which adds and removes) and the heartbeat.
@@ -92,11 +95,17 @@ impl Heartbeat {
     /// beside the visibility extensions, not after them: a slow queue must not hold up the
     /// renewals that keep another replica from counting the same objects.
     pub async fn beat(&self) -> Vec<Lost> {
+        // Before the snapshot: a claim added after it was made after this instant.
+        let started = Instant::now();
         let snapshot: Vec<(DeliveryId, Lease)> = lock_leases(&self.leases)
             .iter()
             .map(|(k, v)| (*k, v.clone()))
             .collect();
         let (messages, claims) = tokio::join!(self.extend(&snapshot), self.renew(&snapshot));
+        if let Some(gone) = &claims {
+            confirm(&self.leases, &snapshot, gone, started);
+        }
+        let claims = claims.unwrap_or_default();
         let mut lost: HashMap<DeliveryId, Lost> = HashMap::new();
         for d in messages {
             lost_entry(&mut lost, d).message = true;
@@ -152,27 +161,58 @@ impl Heartbeat {
         lost
     }
 
-    /// Renews every claim held; returns the claims that are no longer ours, by delivery.
-    async fn renew(&self, snapshot: &[(DeliveryId, Lease)]) -> Vec<(DeliveryId, String)> {
-        let claims: Vec<String> = snapshot
-            .iter()
-            .flat_map(|(_, l)| l.claims.iter().cloned())
-            .collect();
-        if claims.is_empty() {
-            return Vec::new();
-        }
-        match self.ledger.renew(&claims, &self.owner, self.lease).await {
-            Ok(gone) => gone
-                .into_iter()
-                .filter_map(|claim| {
-                    let (d, _) = snapshot.iter().find(|(_, l)| l.claims.contains(&claim))?;
-                    Some((*d, claim))
-                })
-                .collect(),
+    /// Renews every claim held; returns the claims that are no longer ours, by delivery, or
+    /// `None` when the ledger could not be reached.
+    async fn renew(&self, snapshot: &[(DeliveryId, Lease)]) -> Option<Vec<(DeliveryId, String)>> {
+        match renew_claims(&*self.ledger, &self.owner, self.lease, snapshot).await {
+            Ok(gone) => Some(gone),
             Err(e) => {
                 tracing::warn!(error = %e, "claims not renewed; retrying at the next beat");
-                Vec::new()
+                None
             }
+        }
+    }
+}
+
+/// Renews the claims of `deliveries` for `lease`; returns those no longer `owner`'s, by delivery.
+pub async fn renew_claims(
+    ledger: &dyn Ledger,
+    owner: &str,
+    lease: Duration,
+    deliveries: &[(DeliveryId, Lease)],
+) -> Result<Vec<(DeliveryId, String)>, crate::ledger::LedgerError> {
+    let claims: Vec<String> = deliveries
+        .iter()
+        .flat_map(|(_, l)| l.claims.iter().cloned())
+        .collect();
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let gone = ledger.renew(&claims, owner, lease).await?;
+    Ok(gone
+        .into_iter()
+        .filter_map(|claim| {
+            let (d, _) = deliveries.iter().find(|(_, l)| l.claims.contains(&claim))?;
+            Some((*d, claim))
+        })
+        .collect())
+}
+
+/// Records that the claims of `renewed` were ours at `at`, except the deliveries with a claim in
+/// `gone`. A claim added since the renewal started is younger than `at`: the oldest one stands.
+pub fn confirm(
+    leases: &Leases,
+    renewed: &[(DeliveryId, Lease)],
+    gone: &[(DeliveryId, String)],
+    at: Instant,
+) {
+    let mut leases = lock_leases(leases);
+    for (d, _) in renewed {
+        if gone.iter().any(|(g, _)| g == d) {
+            continue;
+        }
+        if let Some(l) = leases.get_mut(d) {
+            l.confirmed = Some(at);
         }
     }
 }
@@ -198,6 +238,7 @@ mod tests {
                 receipt: Some("r".into()),
                 message_id: Some("m".into()),
                 claims: vec!["k".into()],
+                confirmed: None,
             },
         );
         let held = leases.clone();

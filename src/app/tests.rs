@@ -235,6 +235,51 @@ async fn an_object_whose_claim_was_taken_over_is_dropped_before_export() {
     );
 }
 
+/// The heartbeat is held up (it never beats here) and another replica takes a claim over: the
+/// claims that may have lapsed are confirmed before the export, which leaves the object out
+/// instead of counting it a second time.
+#[tokio::test]
+async fn a_claim_lapsed_behind_a_held_up_heartbeat_is_caught_before_the_export() {
+    // A lease shorter than the export timeout (10 s): no claim is sure to outlast an export.
+    let mut rig = rig(Duration::from_secs(5)).await;
+    std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
+    let ids = rig.deliver().await;
+    let version = rig.ledger_key(1).await;
+    rig.ledger
+        .commit(
+            std::slice::from_ref(&version),
+            "other",
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    rig.coordinator.flush(false).await;
+    rig.coordinator.flush_deletes().await;
+    assert_eq!(
+        rig.exported_records(),
+        records_of(&rig.files[0]),
+        "only the first object is exported"
+    );
+    assert_eq!(rig.queue.deleted(), ids[..1], "the second message is left");
+    let text = std::fs::read_to_string(&rig.export).unwrap();
+    let value = |metric: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.contains(&format!("\"metric\":\"{metric}\"")))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["value"].as_f64())
+            .sum()
+    };
+    assert_eq!(
+        value("trailflow.ledger.conflicts"),
+        0.0,
+        "nothing counted twice"
+    );
+    assert_eq!(
+        value("trailflow.ledger.claims_confirmed_before_export"),
+        2.0,
+        "both claims were confirmed"
+    );
+}
+
 #[tokio::test]
 async fn a_message_whose_visibility_lapsed_is_not_deleted_with_its_stale_receipt() {
     let lease = Duration::from_millis(300);

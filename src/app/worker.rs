@@ -220,6 +220,8 @@ async fn claim_once(ctx: &WorkerContext, delivery: DeliveryId, key: &str) -> Res
             // Renewed from now on: a slow download or decode must not let the lease lapse.
             if let Some(l) = lock_leases(&ctx.leases).get_mut(&delivery) {
                 l.claims.push(key.to_string());
+                // Claimed just now; an older claim of the delivery keeps its own time.
+                l.confirmed.get_or_insert_with(std::time::Instant::now);
             }
             Ok(())
         }

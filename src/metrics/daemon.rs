@@ -148,6 +148,17 @@ pub const DAEMON_METRICS: &[(&str, &str)] = &[
 -- serves: pipeline · exactness",
     ),
     (
+        "daemon:ledger_claims_confirmed",
+        "-- metric: trailflow.ledger.claims_confirmed_before_export
+-- instrument: counter
+-- unit: {claim}
+-- description: Claims renewed right before an export because the heartbeat had not renewed them recently enough to outlast it (a held-up heartbeat); those another replica had taken meanwhile are dropped from the export (`trailflow.pipeline.objects{outcome=\"dropped\"}`). Rising steadily: the process is starved or its ledger slow.
+-- table: daemon
+-- value: claims
+-- labels:
+-- serves: pipeline · exactness",
+    ),
+    (
         "daemon:overflow",
         "-- metric: trailflow.series.overflow
 -- instrument: counter

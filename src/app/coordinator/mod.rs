@@ -5,6 +5,7 @@
 //! series set, cumulative) -> commit (ledger: done) -> delete (batched).
 
 mod ack;
+mod verify;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -172,6 +173,7 @@ impl Coordinator {
                 receipt,
                 message_id,
                 claims: Vec::new(),
+                confirmed: None,
             },
         );
         for (i, spec) in objects.into_iter().enumerate() {
@@ -487,6 +489,7 @@ impl Coordinator {
     pub async fn export(&mut self) {
         self.retry_at = None;
         self.export_at = None;
+        self.verify_claims().await;
         let exporting: Vec<String> = self
             .pending
             .iter()

@@ -185,9 +185,23 @@ impl State {
         let Some(records) = object.get("Records").and_then(|r| r.as_array()) else {
             return false;
         };
-        // Each record is read twice (to check, then to append) rather than kept between the
-        // passes: a decline must emit nothing, and holding every record's fields would add
+        // A decline must emit nothing. When the records fit in the batch being built (always,
+        // at the defaults: 8,192 rows, and at most 2 MiB of content), each is read once and
+        // appended right away, and a record that is no plain event takes back what was
+        // appended: nothing has seen it. Otherwise each is read twice, to check and then to
+        // append, rather than kept between the passes: holding every record's fields would add
         // a third of the content to the document's memory.
+        if self.events.is_empty() && records.len() < self.batch_rows {
+            for record in records.iter() {
+                let fields = Record::read(Some(record));
+                if !record.is_object() || !is_plain_event(&fields) {
+                    self.events = self.events.renewed(records.len());
+                    return false;
+                }
+                event::append_event(&fields, &mut self.events, &mut self.scratch);
+            }
+            return true;
+        }
         if !records
             .iter()
             .all(|r| r.is_object() && is_plain_event(&Record::read(Some(r))))

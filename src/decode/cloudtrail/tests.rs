@@ -10,7 +10,12 @@ use crate::decode::{DecodeOptions, Output};
 /// Decodes `content` record by record, and through `decode_whole` (falling back when it
 /// declines); asserts both give the same output and returns whether the whole path decoded.
 fn both_paths_agree(name: &str, content: &[u8]) -> bool {
-    let options = DecodeOptions::default();
+    both_paths_agree_with(name, content, &DecodeOptions::default())
+}
+
+/// [`both_paths_agree`] with `options`.
+fn both_paths_agree_with(name: &str, content: &[u8], options: &DecodeOptions) -> bool {
+    let options = options.clone();
     let mut split = Output::new(100);
     let mut d = CloudTrailDecoder::new(&options, content.len());
     d.push(content, &mut split);
@@ -178,5 +183,37 @@ fn a_file_parsed_where_it_was_inflated_decodes_like_its_plain_text() {
         assert_eq!(inflated.errors.count, plain.errors.count, "case {i}");
         assert_eq!(inflated.content_bytes, plain.content_bytes, "case {i}");
         assert!(i >= 4 || inflated.rows() > 0, "case {i} decoded nothing");
+    }
+}
+
+/// A document of more records than a batch holds is checked whole before any is appended (a
+/// batch may go out before the last record is read); one of fewer is appended as it is read and
+/// taken back at a decline. Either way the rows, and their cut into batches, are the splitter's.
+#[test]
+fn documents_longer_than_a_batch_are_checked_before_they_are_appended() {
+    let options = DecodeOptions {
+        batch_rows: 3,
+        ..DecodeOptions::default()
+    };
+    let records = |n: usize, tail: &str| {
+        let mut all = vec![EVENT; n].join(",");
+        all.push_str(tail);
+        format!("{{\"Records\":[{all}]}}")
+    };
+    for (n, tail, taken) in [
+        (2, "", true),
+        (3, "", true),
+        (7, "", true),
+        (2, ",42", false),
+        (5, ",42", false),
+        (2, r#",{"detail-type":"x","detail":{}}"#, false),
+    ] {
+        let name = format!("{n} events{tail}");
+        let text = records(n, tail);
+        assert_eq!(
+            both_paths_agree_with(&name, text.as_bytes(), &options),
+            taken,
+            "{name}"
+        );
     }
 }

@@ -208,15 +208,7 @@ async fn an_object_whose_claim_was_taken_over_is_dropped_before_export() {
     std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
     let ids = rig.deliver().await;
     // Another replica took over the second object's claim and counted it.
-    let version = rig.ledger_key(1).await;
-    rig.ledger
-        .commit(
-            std::slice::from_ref(&version),
-            "other",
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
+    let version = rig.taken_over(1).await;
     let lost = rig.heartbeat.beat().await;
     assert_eq!(lost.len(), 1);
     assert_eq!(lost[0].claims, [version]);
@@ -244,15 +236,7 @@ async fn a_claim_lapsed_behind_a_held_up_heartbeat_is_caught_before_the_export()
     let mut rig = rig(Duration::from_secs(5)).await;
     std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
     let ids = rig.deliver().await;
-    let version = rig.ledger_key(1).await;
-    rig.ledger
-        .commit(
-            std::slice::from_ref(&version),
-            "other",
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
+    rig.taken_over(1).await;
     rig.coordinator.flush(false).await;
     rig.coordinator.flush_deletes().await;
     assert_eq!(
@@ -313,6 +297,16 @@ async fn a_message_whose_visibility_lapsed_is_not_deleted_with_its_stale_receipt
 }
 
 impl Rig {
+    /// Another replica takes file `i`'s claim over and counts it; returns its ledger key.
+    async fn taken_over(&self, i: usize) -> String {
+        let key = self.ledger_key(i).await;
+        self.ledger
+            .commit(std::slice::from_ref(&key), "other", Duration::from_secs(60))
+            .await
+            .unwrap();
+        key
+    }
+
     /// The ledger key of file `i`, as the worker builds it.
     async fn ledger_key(&self, i: usize) -> String {
         let fetched = Fetcher::new(None, 1, Duration::from_secs(1))

@@ -22,7 +22,9 @@ use super::timerange::TimeRange;
 use super::{QueryArgs, QueryOutput, inputs};
 use crate::config::{Config, ConfigError};
 use crate::decode::{DecodeOptions, decode_object};
-use crate::engine::{EngineError, columns_read_by, embedded, new_context, read_sql_files};
+use crate::engine::{
+    EngineError, columns_read_by, embedded, new_context, read_sql_files, record_filter_of,
+};
 use crate::schema::LogKind;
 use crate::source::s3::{S3Location, S3Object, S3Reader};
 
@@ -256,10 +258,13 @@ async fn answer(
         .fold(columns_read_by([&plan]), |columns, kind| {
             columns.with(kind, time_column(kind))
         });
+    // Records the query's filters cannot keep are left unparsed (see `decode::RecordFilter`).
     let options = DecodeOptions {
         columns,
+        filter: record_filter_of([&plan]),
         ..DecodeOptions::default()
     };
+    let mut ruled_out = 0;
     let mut tables: BTreeMap<LogKind, Vec<RecordBatch>> = BTreeMap::new();
     let (mut read, mut pruned, mut bytes_read) = (0, 0, 0u64);
     for input in list_inputs(&args.paths).await? {
@@ -304,6 +309,7 @@ async fn answer(
         let bytes = input.read().await?;
         bytes_read += bytes.len() as u64;
         let decoded = decode_object(&name, &bytes, args.kind.into(), &options);
+        ruled_out += decoded.ruled_out;
         for e in &decoded.errors.details {
             writeln!(stderr, "{name}: {e}")?;
         }
@@ -363,7 +369,11 @@ async fn answer(
     stdout.flush()?;
     writeln!(
         stderr,
-        "{rows} rows from {read} objects ({pruned} pruned by time range), {bytes_read} bytes read"
+        "{rows} rows from {read} objects ({pruned} pruned by time range), {bytes_read} bytes read{}",
+        match ruled_out {
+            0 => String::new(),
+            n => format!(", {n} records the query cannot keep left unparsed"),
+        }
     )?;
     Ok(rows)
 }

@@ -114,13 +114,17 @@ async fn print_replay(
     }
     writeln!(
         stderr,
-        "replayed {} objects: {} records in {} windows -> {} series; {} record errors, {} failed objects",
+        "replayed {} objects: {} records in {} windows -> {} series; {} record errors, {} failed objects{}",
         summary.objects,
         summary.records,
         summary.windows,
         series.len(),
         summary.record_errors,
-        summary.failed_objects
+        summary.failed_objects,
+        match summary.ruled_out {
+            0 => String::new(),
+            n => format!("; {n} records no query keeps left unparsed"),
+        }
     )?;
     Ok(summary)
 }

@@ -18,6 +18,7 @@ mod json_scan;
 pub mod json_split;
 mod json_values;
 pub mod k8s_audit;
+mod prefilter;
 mod selection;
 pub mod timestamp;
 pub mod waf;
@@ -29,6 +30,7 @@ use arrow::record_batch::RecordBatch;
 
 pub use gzip::{InflateError, InflateLimits};
 pub use json_split::SplitLimits;
+pub use prefilter::{Needles, RecordFilter};
 pub use selection::ColumnSelection;
 
 use crate::schema::LogKind;
@@ -66,6 +68,9 @@ pub struct DecodeOptions {
     pub max_error_details: usize,
     /// The columns to fill (the rest are null); the engine sets it to what its queries read.
     pub columns: ColumnSelection,
+    /// Records left unparsed because no query can keep them (none by default; see
+    /// [`RecordFilter`]).
+    pub filter: RecordFilter,
 }
 
 impl Default for DecodeOptions {
@@ -77,6 +82,7 @@ impl Default for DecodeOptions {
             max_line_bytes: 1024 * 1024,
             max_error_details: 20,
             columns: ColumnSelection::all(),
+            filter: RecordFilter::none(),
         }
     }
 }
@@ -160,6 +166,8 @@ pub struct Output {
     pub errors: ErrorLog,
     /// Records deliberately not decoded (CloudWatch Logs streams of other logs).
     pub skipped: u64,
+    /// Records the filter ruled out unparsed.
+    pub ruled_out: u64,
 }
 
 impl Output {
@@ -168,6 +176,7 @@ impl Output {
             batches: Vec::new(),
             errors: ErrorLog::new(max_error_details),
             skipped: 0,
+            ruled_out: 0,
         }
     }
 
@@ -209,6 +218,9 @@ pub struct DecodedObject {
     /// Records deliberately not decoded: CloudWatch Logs events of streams trailflow does not
     /// read (an EKS control plane's other logs).
     pub skipped: u64,
+    /// Records left unparsed because no query can keep them ([`DecodeOptions::filter`]): they
+    /// yield no row and no record error.
+    pub ruled_out: u64,
     /// The object-level error that ended decoding early, if any.
     pub fatal: Option<DecodeError>,
     /// Size of the object as stored.
@@ -552,6 +564,7 @@ fn finished(
         batches: out.batches,
         errors: out.errors,
         skipped: out.skipped,
+        ruled_out: out.ruled_out,
         fatal,
         stored_bytes: object.len() as u64,
         content_bytes: produced,

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod lookup;
 pub mod pipeline;
 pub mod points;
+mod prefilter;
 mod table;
 pub mod window;
 
@@ -23,12 +24,13 @@ use datafusion::physical_plan::collect;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::config::Lookups;
-use crate::decode::{ColumnSelection, DecodeOptions};
+use crate::decode::{ColumnSelection, DecodeOptions, RecordFilter};
 use crate::metrics::MetricPoint;
 use crate::metrics::catalog::{Catalog, CatalogError, MetricQuery};
 use crate::schema::LogKind;
 pub use columns::read_by as columns_read_by;
 pub use pipeline::{Pipeline, PipelineStats};
+pub use prefilter::filter_of as record_filter_of;
 use table::WindowTable;
 pub use window::{Window, WindowPolicy, Windower};
 
@@ -147,6 +149,7 @@ pub struct Engine {
     planned: Vec<Planned>,
     catalog: Catalog,
     reads: ColumnSelection,
+    filter: RecordFilter,
 }
 
 impl Engine {
@@ -203,6 +206,7 @@ impl Engine {
             planned,
             catalog,
             reads: columns::read_by(&read_plans),
+            filter: prefilter::filter_of(&read_plans),
         })
     }
 
@@ -214,6 +218,13 @@ impl Engine {
     /// The columns the queries read: the decoders need fill no others.
     pub fn columns_read(&self) -> &ColumnSelection {
         &self.reads
+    }
+
+    /// The records no query can keep a row of (records of a table whose every query filters
+    /// it on literals hold one of them). The daemon does not use it: its counters cover every
+    /// record. `replay` does.
+    pub fn record_filter(&self) -> &RecordFilter {
+        &self.filter
     }
 
     /// Decoding options for objects whose records feed this engine: the decoders fill only

@@ -19,6 +19,8 @@ pub struct PipelineStats {
     pub objects: u64,
     /// Records decoded.
     pub records: u64,
+    /// Records left unparsed because no query can keep them (`Engine::record_filter`).
+    pub ruled_out: u64,
     /// Windows evaluated.
     pub windows: u64,
     /// Record errors.
@@ -32,7 +34,7 @@ pub struct Pipeline {
     engine: Engine,
     windower: Windower<String>,
     series: SeriesSet,
-    options: DecodeOptions,
+    pub(super) options: DecodeOptions,
     stats: PipelineStats,
     digests: DigestCheck,
 }
@@ -56,7 +58,11 @@ impl Pipeline {
             max_age,
             ..WindowPolicy::of(&config.engine)
         });
-        let options = engine.decode_options();
+        // Unlike the daemon, replay may leave records unparsed that no query can keep.
+        let options = DecodeOptions {
+            filter: engine.record_filter().clone(),
+            ..engine.decode_options()
+        };
         Ok(Pipeline {
             engine,
             windower,
@@ -78,6 +84,7 @@ impl Pipeline {
         let mut decoded = decode_object(name, bytes, hint, &self.options);
         self.stats.objects += 1;
         self.stats.records += decoded.rows() as u64;
+        self.stats.ruled_out += decoded.ruled_out;
         self.stats.record_errors += decoded.errors.count;
         self.stats.failed_objects += u64::from(decoded.fatal.is_some());
         let batches = std::mem::take(&mut decoded.batches);
@@ -120,7 +127,8 @@ impl Pipeline {
         self.stats
     }
 
-    /// What the decoders are asked for: the columns the queries read.
+    /// What the decoders are asked for: the columns the queries read, and the records no query
+    /// can keep.
     pub fn decode_options(&self) -> &DecodeOptions {
         &self.options
     }

@@ -19,8 +19,10 @@ use simd_json::{Buffers, Tape};
 use fields::{Record, text};
 use json_text::Json;
 
+use std::sync::Arc;
+
 use super::json_split::{JsonSplitter, Split, SplitLimits};
-use super::{DecodeOptions, Location, Output};
+use super::{DecodeOptions, Location, Needles, Output};
 use crate::schema::LogKind;
 use crate::schema::cloudtrail::{DigestBuilder, EventBuilder, InsightBuilder};
 
@@ -63,6 +65,8 @@ struct State {
     scratch: event::EventScratch,
     json_scratch: Vec<u8>,
     nested: Vec<u8>,
+    /// Records holding none of these are left unparsed (`DecodeOptions::filter`).
+    filter: Option<Arc<Needles>>,
 }
 
 impl CloudTrailDecoder {
@@ -91,6 +95,7 @@ impl CloudTrailDecoder {
                 digests: None,
                 json_scratch: Vec::new(),
                 nested: Vec::new(),
+                filter: options.filter.of(LogKind::CloudTrail).cloned(),
             },
         }
     }
@@ -132,9 +137,11 @@ impl CloudTrailDecoder {
         }
     }
 
-    /// Whether the whole-document path may try `content`: a document (`{`) within the size limits.
+    /// Whether the whole-document path may try `content`: a document (`{`) within the size
+    /// limits, and no filter (which rules records out before their parse, one by one).
     fn may_take_whole(&self, content: &[u8]) -> bool {
-        content.len() <= self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
+        self.state.filter.is_none()
+            && content.len() <= self.limits.max_value_bytes.min(WHOLE_DOCUMENT_MAX_BYTES)
             && content.trim_ascii_start().starts_with(b"{")
     }
 
@@ -234,6 +241,12 @@ impl State {
                 ordinal,
                 offset,
             } => {
+                if let Some(filter) = &self.filter
+                    && !filter.may_match(bytes)
+                {
+                    out.ruled_out += 1;
+                    return;
+                }
                 let location = Location::Record { ordinal, offset };
                 let mut tape = std::mem::replace(&mut self.tape, Tape(Vec::new())).reset();
                 match simd_json::fill_tape(bytes, &mut self.buffers, &mut tape) {

@@ -16,7 +16,7 @@ use memchr::memchr;
 
 pub use layout::{Layout, MAX_EXTRA_FIELDS, is_header};
 
-use super::{DecodeOptions, Location, Output};
+use super::{DecodeOptions, Location, Needles, Output};
 use crate::schema::LogKind;
 use crate::schema::flowlog::KNOWN_FIELDS;
 use columns::Columns;
@@ -41,6 +41,8 @@ pub struct FlowLogDecoder {
     numbers: Vec<Option<i64>>,
     /// Rows the builders reserve, from the size of the content.
     capacity: usize,
+    /// Lines holding none of these are left unparsed (`DecodeOptions::filter`).
+    filter: Option<Arc<Needles>>,
 }
 
 impl FlowLogDecoder {
@@ -63,6 +65,7 @@ impl FlowLogDecoder {
             tokens: Vec::with_capacity(64),
             numbers: Vec::with_capacity(64),
             capacity,
+            filter: options.filter.of(LogKind::FlowLog).cloned(),
         }
     }
 
@@ -89,14 +92,15 @@ impl FlowLogDecoder {
         // only a chunk with invalid bytes is checked line by line.
         let complete = memchr::memrchr(b'\n', rest).map_or(0, |p| p + 1);
         let (lines, tail) = rest.split_at(complete);
-        match std::str::from_utf8(lines) {
-            Ok(mut text) => {
+        match (std::str::from_utf8(lines), self.filter.clone()) {
+            (Ok(text), Some(filter)) => self.filtered_lines(text, &filter, out),
+            (Ok(mut text), None) => {
                 while let Some(p) = memchr(b'\n', text.as_bytes()) {
                     self.line(&text[..p], out);
                     text = &text[p + 1..];
                 }
             }
-            Err(_) => {
+            (Err(_), _) => {
                 let mut lines = lines;
                 while let Some(p) = memchr(b'\n', lines) {
                     self.line_bytes(&lines[..p], out);
@@ -105,6 +109,32 @@ impl FlowLogDecoder {
             }
         }
         self.carry_over(tail, out);
+    }
+
+    /// Complete lines under a filter: one search for its literals runs ahead through the text,
+    /// and only lines it lands in are decoded. A line starting with a lowercase letter may be
+    /// a header (which sets the layout of the lines after it), so it is always decoded.
+    fn filtered_lines(&mut self, text: &str, filter: &Needles, out: &mut Output) {
+        let bytes = text.as_bytes();
+        let mut next = filter.next_match(bytes, 0);
+        let mut at = 0;
+        while let Some(p) = memchr(b'\n', &bytes[at..]) {
+            let end = at + p;
+            let line = &bytes[at..end];
+            if next.is_some_and(|n| n < end) || line.first().is_some_and(u8::is_ascii_lowercase) {
+                self.line(&text[at..end], out);
+            } else {
+                self.line_no += 1;
+                if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                    self.started = true;
+                    out.ruled_out += u64::from(line.first() != Some(&b'#'));
+                }
+            }
+            at = end + 1;
+            if next.is_some_and(|n| n < at) {
+                next = filter.next_match(bytes, at);
+            }
+        }
     }
 
     /// Ends the content: decodes a last line without newline and flushes.

@@ -141,6 +141,11 @@ pub struct ReplayArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Parse and validate every record, also those no query can keep (by default they are
+    /// left unparsed when every query filters their table on literals), so that record errors
+    /// are counted as `trailflow run` counts them.
+    #[arg(long)]
+    pub parse_all: bool,
 }
 
 /// `replay --output` values.
@@ -193,6 +198,10 @@ pub struct QueryArgs {
     /// Which decoder to use.
     #[arg(long, value_enum, default_value_t = KindArg::Auto)]
     pub kind: KindArg,
+    /// Parse and validate every record, also those the query's filters rule out (by default
+    /// they are left unparsed), so that every bad record is reported.
+    #[arg(long)]
+    pub parse_all: bool,
 }
 
 /// `query --output` values.

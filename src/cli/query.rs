@@ -21,7 +21,7 @@ use super::saved::{SavedQuery, parse_params};
 use super::timerange::TimeRange;
 use super::{QueryArgs, QueryOutput, inputs};
 use crate::config::{Config, ConfigError};
-use crate::decode::{DecodeOptions, decode_object};
+use crate::decode::{DecodeOptions, RecordFilter, decode_object};
 use crate::engine::{
     EngineError, columns_read_by, embedded, new_context, read_sql_files, record_filter_of,
 };
@@ -261,7 +261,10 @@ async fn answer(
     // Records the query's filters cannot keep are left unparsed (see `decode::RecordFilter`).
     let options = DecodeOptions {
         columns,
-        filter: record_filter_of([&plan]),
+        filter: match args.parse_all {
+            true => RecordFilter::none(),
+            false => record_filter_of([&plan]),
+        },
         ..DecodeOptions::default()
     };
     let mut ruled_out = 0;

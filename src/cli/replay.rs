@@ -40,6 +40,9 @@ pub async fn replay(
     let queries_dir = args.queries.clone().or(config.engine.queries_dir.clone());
     let catalog = load_catalog(queries_dir.as_deref())?;
     let mut pipeline = Pipeline::new(&config, catalog, false).await?;
+    if args.parse_all {
+        pipeline.parse_every_record();
+    }
 
     let files = inputs::collect_files(&args.paths)?;
     let total_bytes: u64 = files

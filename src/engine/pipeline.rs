@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::digests::DigestCheck;
 use super::{Engine, EngineError, WindowPolicy, Windower};
 use crate::config::Config;
-use crate::decode::{DecodeOptions, DecodedObject, KindHint, decode_object};
+use crate::decode::{DecodeOptions, DecodedObject, KindHint, RecordFilter, decode_object};
 use crate::metrics::{Catalog, MetricPoint, PointValue, SeriesSet};
 use crate::schema::LogKind;
 
@@ -34,7 +34,7 @@ pub struct Pipeline {
     engine: Engine,
     windower: Windower<String>,
     series: SeriesSet,
-    pub(super) options: DecodeOptions,
+    options: DecodeOptions,
     stats: PipelineStats,
     digests: DigestCheck,
 }
@@ -115,6 +115,11 @@ impl Pipeline {
         let points = missing_file_points(&self.series, &self.digests);
         self.series.record_all(points);
         Ok(())
+    }
+
+    /// Parses every record, also those no query can keep (`replay --parse-all`).
+    pub fn parse_every_record(&mut self) {
+        self.options.filter = RecordFilter::none();
     }
 
     /// The series so far.

@@ -13,7 +13,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::packed;
+use memchr::memmem;
 
 use crate::schema::LogKind;
 
@@ -67,15 +68,9 @@ impl RecordFilter {
         if kind == LogKind::CloudTrail {
             patterns.extend(CLOUDTRAIL_KEEP.iter().map(|s| s.to_string()));
         }
-        match AhoCorasick::new(&patterns) {
-            Ok(matcher) => {
-                self.tables
-                    .insert(kind, Arc::new(Needles { literals, matcher }));
-            }
-            Err(_) => {
-                self.tables.remove(&kind);
-            }
-        }
+        let matcher = Matcher::new(&patterns);
+        self.tables
+            .insert(kind, Arc::new(Needles { literals, matcher }));
         self
     }
 
@@ -111,21 +106,65 @@ impl RecordFilter {
 #[derive(Debug)]
 pub struct Needles {
     literals: Vec<String>,
-    matcher: AhoCorasick,
+    matcher: Matcher,
+}
+
+/// How the patterns are searched for. aho-corasick's automaton runs a byte at a time when its
+/// prefilter gives up on short or common patterns (`\u`): 53% of a filtered CloudTrail replay
+/// (perf). Its packed SIMD searcher (Teddy) takes up to a few dozen patterns in one pass;
+/// one pattern goes to memchr's SIMD `memmem`.
+#[derive(Debug)]
+enum Matcher {
+    One(memmem::Finder<'static>),
+    Packed(packed::Searcher),
+    /// Teddy needs SSSE3 or NEON: one `memmem` pass per pattern otherwise.
+    Each(Vec<memmem::Finder<'static>>),
+}
+
+impl Matcher {
+    fn new(patterns: &[String]) -> Self {
+        let finders = || {
+            patterns
+                .iter()
+                .map(|p| memmem::Finder::new(p.as_bytes()).into_owned())
+                .collect::<Vec<_>>()
+        };
+        if patterns.len() == 1 {
+            return Matcher::One(memmem::Finder::new(patterns[0].as_bytes()).into_owned());
+        }
+        match packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(patterns)
+            .build()
+        {
+            Some(searcher) => Matcher::Packed(searcher),
+            None => Matcher::Each(finders()),
+        }
+    }
+
+    fn find_from(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        let rest = haystack.get(from..)?;
+        let found = match self {
+            Matcher::One(finder) => finder.find(rest),
+            Matcher::Packed(searcher) => searcher.find(rest).map(|m| m.start()),
+            Matcher::Each(finders) => finders.iter().filter_map(|f| f.find(rest)).min(),
+        };
+        found.map(|at| from + at)
+    }
 }
 
 impl Needles {
     /// False when `record` cannot hold a row the queries keep.
     #[inline]
     pub fn may_match(&self, record: &[u8]) -> bool {
-        self.matcher.is_match(record)
+        self.matcher.find_from(record, 0).is_some()
     }
 
     /// The first position at or after `from` where a pattern starts, if any.
     #[inline]
     pub fn next_match(&self, haystack: &[u8], from: usize) -> Option<usize> {
-        let input = aho_corasick::Input::new(haystack).range(from..);
-        self.matcher.find(input).map(|m| m.start())
+        self.matcher.find_from(haystack, from)
     }
 }
 
@@ -165,6 +204,28 @@ mod tests {
         assert!(needles.may_match(br#"{"eventType":"AwsCloudTrailInsight"}"#));
         assert!(needles.may_match(br#"{"digestStartTime":"2024-01-01T00:00:00Z"}"#));
         assert!(needles.may_match(br#"{"awsAccountId":"1","logFiles":[]}"#));
+    }
+
+    #[test]
+    fn every_matcher_finds_the_same_first_pattern() {
+        let patterns: Vec<String> = ["REJECT", "\\u", "NODATA"].map(String::from).into();
+        let each = Matcher::Each(
+            patterns
+                .iter()
+                .map(|p| memmem::Finder::new(p.as_bytes()).into_owned())
+                .collect(),
+        );
+        let packed = Matcher::new(&patterns);
+        assert!(matches!(packed, Matcher::Packed(_)) || cfg!(not(target_arch = "x86_64")));
+        let text = b"2 a ACCEPT OK\n2 b NODATA x\\u2 c REJECT OK";
+        for from in 0..text.len() + 2 {
+            assert_eq!(
+                each.find_from(text, from),
+                packed.find_from(text, from),
+                "{from}"
+            );
+        }
+        assert_eq!(packed.find_from(text, 0), Some(18));
     }
 
     #[test]

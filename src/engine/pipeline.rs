@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use super::digests::DigestCheck;
 use super::{Engine, EngineError, WindowPolicy, Windower};
 use crate::config::Config;
-use crate::decode::{DecodeOptions, DecodedObject, KindHint, RecordFilter, decode_object};
+use crate::decode::{
+    ContentFormat, DecodeOptions, DecodedObject, KindHint, RecordFilter, decode_object,
+};
 use crate::metrics::{Catalog, MetricPoint, PointValue, SeriesSet};
 use crate::schema::LogKind;
 
@@ -95,9 +97,14 @@ impl Pipeline {
             .map(|(_, b)| b.clone())
             .collect();
         self.digests.note_digests(&digests, unix_now());
-        if let Some(window) = self
-            .windower
-            .push(name.to_string(), batches, Instant::now())
+        let unparsed = match decoded.format {
+            ContentFormat::FlowLogText => Some((LogKind::FlowLog, decoded.ruled_out as usize)),
+            _ => Some((LogKind::CloudTrail, decoded.ruled_out as usize)),
+        }
+        .filter(|(_, n)| *n > 0);
+        if let Some(window) =
+            self.windower
+                .push_unparsed(name.to_string(), batches, unparsed, Instant::now())
         {
             self.series.record_all(self.engine.evaluate(&window).await?);
             self.stats.windows += 1;

@@ -115,6 +115,26 @@ impl<O> Windower<O> {
         batches: Vec<(LogKind, RecordBatch)>,
         now: Instant,
     ) -> Option<Window<O>> {
+        self.push_unparsed(object, batches, None, now)
+    }
+
+    /// [`Windower::push`] for an object of which `unparsed` records of a table were left
+    /// unparsed (`decode::RecordFilter`): they count towards the window's limits as rows, so a
+    /// window stands for as many records as without the filter, and holds no more query
+    /// results than it would then.
+    pub fn push_unparsed(
+        &mut self,
+        object: O,
+        batches: Vec<(LogKind, RecordBatch)>,
+        unparsed: Option<(LogKind, usize)>,
+        now: Instant,
+    ) -> Option<Window<O>> {
+        if let Some((kind, n)) = unparsed {
+            self.current.rows += n;
+            if kind == LogKind::FlowLog {
+                self.current.flow_rows += n;
+            }
+        }
         if self.current.is_empty() {
             self.current.opened = now;
         }
@@ -240,6 +260,26 @@ mod tests {
         assert!(w.push("flows", vec![flow_batch(19)], t0).is_none());
         let full = w.push("flows", vec![flow_batch(1)], t0).unwrap();
         assert_eq!((full.rows, full.flow_rows), (20, 20));
+    }
+
+    #[test]
+    fn records_left_unparsed_count_towards_their_tables_limit() {
+        let mut w = windower(5, 20);
+        let t0 = Instant::now();
+        let unparsed = Some((LogKind::FlowLog, 15));
+        assert!(
+            w.push_unparsed("flows", vec![flow_batch(2)], unparsed, t0)
+                .is_none()
+        );
+        let full = w
+            .push_unparsed("flows", vec![flow_batch(3)], None, t0)
+            .unwrap();
+        assert_eq!((full.rows, full.flow_rows), (20, 20));
+        let unparsed = Some((LogKind::CloudTrail, 4));
+        let full = w
+            .push_unparsed("events", vec![cloudtrail_batch(1)], unparsed, t0)
+            .unwrap();
+        assert_eq!((full.rows, full.flow_rows), (5, 0));
     }
 
     #[test]

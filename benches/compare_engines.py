@@ -5,7 +5,9 @@ Usage: python3 benches/compare_engines.py [--trailflow PATH] [--runs N]
 Needs `pip install duckdb chdb` and a release build (`cargo build --release --examples`).
 Generates 40 CloudTrail objects x 5,000 events and 20 flow-log objects x 100,000 lines (same
 generator as the benches), then times whole processes pinned to one core (`taskset -c 0`):
-  - trailflow replay with only the C1 (or F1) query in its queries directory;
+  - trailflow replay with only the C1 (or F1) query in its queries directory, which leaves the
+    records that query cannot keep unparsed; and the same with --parse-all (every record parsed
+    and validated, as the daemon does);
   - DuckDB (SET threads = 1): read_json with an explicit Records type / read_csv;
   - ClickHouse in process (chdb, max_threads = 1): file(..., 'JSONAsString') with JSONExtract*
     for CloudTrail, file(..., 'LineAsString') with splitByChar for flow logs.
@@ -66,10 +68,10 @@ def timed(cmd, **kw):
     return time.perf_counter() - t, out
 
 
-def trailflow_total(binary, query_file, data, metric):
+def trailflow_total(binary, query_file, data, metric, extra=()):
     qdir = tempfile.mkdtemp()
     shutil.copy(os.path.join(ROOT, "queries", "metrics", query_file), qdir)
-    secs, out = timed([binary, "replay", "--quiet", "-o", "ndjson", "--queries", qdir, data])
+    secs, out = timed([binary, "replay", "--quiet", "-o", "ndjson", "--queries", qdir, *extra, data])
     shutil.rmtree(qdir)
     total = sum(json.loads(l).get("value", 0) for l in out.stdout.splitlines() if json.loads(l)["metric"] == metric)
     return secs, total
@@ -122,8 +124,8 @@ def main():
     f1_clickhouse = F1_CLICKHOUSE
     for field, at in positions.items():
         f1_clickhouse = f1_clickhouse.replace("{" + field + "}", str(at))
-    print("| metric | records | engine | wall, median (range) | records/s | trailflow's speed-up |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| metric | records | engine | wall, median (range) | records/s | trailflow's speed-up | with --parse-all |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, records, qfile, metric, data, sqls in [
         ("C1 (CloudTrail)", 200_000, "c01_sts_assume_role.sql", "trailflow.sts.assume_role.calls", "ct",
          {"duckdb": C1_DUCKDB, "chdb": C1_CLICKHOUSE}),
@@ -134,9 +136,10 @@ def main():
         glob = os.path.join(path, "**", "*.gz")
         # Alternating runs: the first run of a process on this machine is often slower (cold
         # mappings), and no engine should carry that alone.
-        runs = {"trailflow": []} | {p[1]: [] for p in present}
+        runs = {"trailflow": [], "parse-all": []} | {p[1]: [] for p in present}
         for _ in range(args.runs):
             runs["trailflow"].append(trailflow_total(args.trailflow, qfile, path, metric))
+            runs["parse-all"].append(trailflow_total(args.trailflow, qfile, path, metric, ["--parse-all"]))
             for _, module, total in present:
                 sql = sqls[module].replace("{glob}", glob).replace("{{", "{").replace("}}", "}")
                 runs[module].append(total(sql))
@@ -145,10 +148,13 @@ def main():
             for _, got in results:
                 assert abs(got - want) < 0.5, f"{label}: {module} counted {got}, trailflow {want}"
         tf, _, _ = spread(runs["trailflow"])
-        for name, module in [("trailflow", "trailflow")] + [(p[0], p[1]) for p in present]:
+        pa, _, _ = spread(runs["parse-all"])
+        engines_run = [("trailflow", "trailflow"), ("trailflow --parse-all", "parse-all")]
+        for name, module in engines_run + [(p[0], p[1]) for p in present]:
             med, lo, hi = spread(runs[module])
             ratio = "" if module == "trailflow" else f"**{med / tf:.1f}x** ({lo / tf:.1f}-{hi / tf:.1f})"
-            print(f"| {label} | {records:,} ({want:,.0f} counted) | {name} | {med:.2f} s ({lo:.2f}-{hi:.2f}) | {records / med:,.0f} | {ratio} |")
+            parsed = "" if module in ("trailflow", "parse-all") else f"{med / pa:.1f}x ({lo / pa:.1f}-{hi / pa:.1f})"
+            print(f"| {label} | {records:,} ({want:,.0f} counted) | {name} | {med:.2f} s ({lo:.2f}-{hi:.2f}) | {records / med:,.0f} | {ratio} | {parsed} |")
     shutil.rmtree(work)
 
 

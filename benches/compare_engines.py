@@ -11,6 +11,8 @@ generator as the benches), then times whole processes pinned to one core (`tasks
   - DuckDB (SET threads = 1): read_json with an explicit Records type / read_csv;
   - ClickHouse in process (chdb, max_threads = 1): file(..., 'JSONAsString') with JSONExtract*
     for CloudTrail, file(..., 'LineAsString') with splitByChar for flow logs.
+Beside them, the floor under every run: `decode_loop DIR --gunzip` inflates the same objects with
+libdeflate and nothing else (whole process, start included).
 Runs alternate between the engines; the table gives the median and the range of N runs (3 by
 default). Each engine's total must equal trailflow's before any time is reported. An engine whose
 Python package is missing is reported as such, not timed.
@@ -107,6 +109,7 @@ def spread(runs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trailflow", default=os.path.join(TARGET, "release", "trailflow"))
+    ap.add_argument("--decode-loop", default=os.path.join(TARGET, "release", "examples", "decode_loop"))
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     engines = [("DuckDB", "duckdb", duckdb_total), ("ClickHouse (chdb)", "chdb", clickhouse_total)]
@@ -136,8 +139,9 @@ def main():
         glob = os.path.join(path, "**", "*.gz")
         # Alternating runs: the first run of a process on this machine is often slower (cold
         # mappings), and no engine should carry that alone.
-        runs = {"trailflow": [], "parse-all": []} | {p[1]: [] for p in present}
+        runs = {"trailflow": [], "parse-all": [], "gunzip": []} | {p[1]: [] for p in present}
         for _ in range(args.runs):
+            runs["gunzip"].append((timed([args.decode_loop, path, "--gunzip"])[0], None))
             runs["trailflow"].append(trailflow_total(args.trailflow, qfile, path, metric))
             runs["parse-all"].append(trailflow_total(args.trailflow, qfile, path, metric, ["--parse-all"]))
             for _, module, total in present:
@@ -146,14 +150,17 @@ def main():
         want = runs["trailflow"][0][1]
         for module, results in runs.items():
             for _, got in results:
+                if module == "gunzip":
+                    continue
                 assert abs(got - want) < 0.5, f"{label}: {module} counted {got}, trailflow {want}"
         tf, _, _ = spread(runs["trailflow"])
         pa, _, _ = spread(runs["parse-all"])
-        engines_run = [("trailflow", "trailflow"), ("trailflow --parse-all", "parse-all")]
+        engines_run = [("gunzip only (libdeflate)", "gunzip"), ("trailflow", "trailflow"),
+                       ("trailflow --parse-all", "parse-all")]
         for name, module in engines_run + [(p[0], p[1]) for p in present]:
             med, lo, hi = spread(runs[module])
             ratio = "" if module == "trailflow" else f"**{med / tf:.1f}x** ({lo / tf:.1f}-{hi / tf:.1f})"
-            parsed = "" if module in ("trailflow", "parse-all") else f"{med / pa:.1f}x ({lo / pa:.1f}-{hi / pa:.1f})"
+            parsed = "" if module in ("trailflow", "parse-all", "gunzip") else f"{med / pa:.1f}x ({lo / pa:.1f}-{hi / pa:.1f})"
             print(f"| {label} | {records:,} ({want:,.0f} counted) | {name} | {med:.2f} s ({lo:.2f}-{hi:.2f}) | {records / med:,.0f} | {ratio} | {parsed} |")
     shutil.rmtree(work)
 

@@ -3,6 +3,8 @@
 //! target/release/examples/decode_loop FILE [TIMES]`. Prints the rate. With `--baseline` after
 //! TIMES (CloudTrail), also times inflating and a bare simd-json DOM parse of the same object,
 //! alternating with the decoder, as `benches/decode.rs` does without its harness.
+//! `decode_loop DIR --gunzip` inflates every `.gz` file under DIR once, as the decoders do
+//! (libdeflate, one reused buffer), and prints the time: the floor under any run over DIR.
 // Benchmark and example code: a panic on bad setup is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,7 +18,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let file = args.next().context("usage: decode_loop FILE [TIMES]")?;
+    let file = args
+        .next()
+        .context("usage: decode_loop FILE [TIMES [--baseline]] | DIR --gunzip")?;
+    if std::path::Path::new(&file).is_dir() {
+        return gunzip_dir(std::path::Path::new(&file));
+    }
     let times: usize = args
         .next()
         .map(|t| t.parse())
@@ -39,6 +46,39 @@ fn main() -> anyhow::Result<()> {
         "{times} decodes of {file}: {:.1} µs each, {:.0} records/s",
         secs / times as f64 * 1e6,
         records as f64 / secs
+    );
+    Ok(())
+}
+
+/// Inflates every `.gz` file under `dir` once; prints the files, bytes and time.
+fn gunzip_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "gz") {
+                files.push(path);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut inflated = 0;
+    for path in &files {
+        let bytes = std::fs::read(path)?;
+        let mut reader = ContentReader::new(&bytes, InflateLimits::default());
+        inflated += match reader.whole() {
+            Some(whole) => whole?.len(),
+            None => reader.read_to_end()?.len(),
+        };
+    }
+    println!(
+        "gunzip of {} files under {}: {inflated} bytes in {:.3} s",
+        files.len(),
+        dir.display(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -67,16 +67,18 @@ fn sts_event(source: &str, name: &str, error: Option<&str>) -> Value {
     event
 }
 
-/// CloudTrail inputs: generated objects, and records that keep the filter honest.
-fn cloudtrail_inputs(dir: &Path) {
+/// Three generated objects of `records` each under `dir`, named `bulk<seed>.<ext>`.
+fn write_bulk(dir: &Path, ext: &str, records: usize, make: fn(usize, u64) -> Vec<u8>) {
     std::fs::create_dir_all(dir).unwrap();
     for seed in 0..3 {
-        std::fs::write(
-            dir.join(format!("bulk{seed}.json.gz")),
-            gzip(&bulk::cloudtrail_object(3_000, seed)),
-        )
-        .unwrap();
+        let name = dir.join(format!("bulk{seed}.{ext}"));
+        std::fs::write(name, gzip(&make(records, seed))).unwrap();
     }
+}
+
+/// CloudTrail inputs: generated objects, and records that keep the filter honest.
+fn cloudtrail_inputs(dir: &Path) {
+    write_bulk(dir, "json.gz", 3_000, bulk::cloudtrail_object);
     // `sts.amazonaws.com` spelled with a `\u` escape is still `sts.amazonaws.com`.
     let escaped = serde_json::to_string(&json!({ "Records": [
         sts_event("STS_SOURCE", "AssumeRole", None),
@@ -98,14 +100,7 @@ fn cloudtrail_inputs(dir: &Path) {
 
 /// Flow-log inputs: generated objects, and layouts that move the `action` field.
 fn flowlog_inputs(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    for seed in 0..3 {
-        std::fs::write(
-            dir.join(format!("bulk{seed}.log.gz")),
-            gzip(&bulk::flowlog_object(20_000, seed)),
-        )
-        .unwrap();
-    }
+    write_bulk(dir, "log.gz", 20_000, bulk::flowlog_object);
     // A custom format whose records start with a lowercase letter, a header change mid-object,
     // and bad lines with and without REJECT.
     let text = "\

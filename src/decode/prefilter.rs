@@ -35,17 +35,6 @@ pub struct RecordFilter {
     tables: BTreeMap<LogKind, Arc<Needles>>,
 }
 
-impl PartialEq for RecordFilter {
-    fn eq(&self, other: &Self) -> bool {
-        self.tables.len() == other.tables.len()
-            && self
-                .tables
-                .iter()
-                .zip(&other.tables)
-                .all(|((a, x), (b, y))| a == b && x.literals == y.literals)
-    }
-}
-
 impl RecordFilter {
     /// No record is ruled out (the default).
     pub fn none() -> Self {

@@ -97,10 +97,13 @@ impl Pipeline {
             .map(|(_, b)| b.clone())
             .collect();
         self.digests.note_digests(&digests, unix_now());
+        // Only the CloudTrail and flow-log text decoders take a filter.
         let unparsed = match decoded.format {
-            ContentFormat::FlowLogText => Some((LogKind::FlowLog, decoded.ruled_out as usize)),
-            _ => Some((LogKind::CloudTrail, decoded.ruled_out as usize)),
+            ContentFormat::FlowLogText => Some(LogKind::FlowLog),
+            ContentFormat::CloudTrailJson => Some(LogKind::CloudTrail),
+            _ => None,
         }
+        .map(|kind| (kind, decoded.ruled_out as usize))
         .filter(|(_, n)| *n > 0);
         if let Some(window) =
             self.windower

@@ -213,18 +213,7 @@ async fn an_object_whose_claim_was_taken_over_is_dropped_before_export() {
     assert_eq!(lost.len(), 1);
     assert_eq!(lost[0].claims, [version]);
     rig.coordinator.on_lost(lost[0].clone()).await;
-    rig.coordinator.flush(false).await;
-    rig.coordinator.flush_deletes().await;
-    assert_eq!(
-        rig.exported_records(),
-        records_of(&rig.files[0]),
-        "only the first object is exported"
-    );
-    assert_eq!(
-        rig.queue.deleted(),
-        ids[..1],
-        "the second message is left for redelivery"
-    );
+    rig.flush_expecting_the_first_object_alone(&ids).await;
 }
 
 /// The heartbeat is held up (it never beats here) and another replica takes a claim over: the
@@ -237,14 +226,7 @@ async fn a_claim_lapsed_behind_a_held_up_heartbeat_is_caught_before_the_export()
     std::fs::create_dir_all(rig.export.parent().unwrap()).unwrap();
     let ids = rig.deliver().await;
     rig.taken_over(1).await;
-    rig.coordinator.flush(false).await;
-    rig.coordinator.flush_deletes().await;
-    assert_eq!(
-        rig.exported_records(),
-        records_of(&rig.files[0]),
-        "only the first object is exported"
-    );
-    assert_eq!(rig.queue.deleted(), ids[..1], "the second message is left");
+    rig.flush_expecting_the_first_object_alone(&ids).await;
     let text = std::fs::read_to_string(&rig.export).unwrap();
     let value = |metric: &str| -> f64 {
         text.lines()
@@ -305,6 +287,23 @@ impl Rig {
             .await
             .unwrap();
         key
+    }
+
+    /// Flushes, and checks that only the first object was exported and only its message
+    /// deleted: the second is left for redelivery.
+    async fn flush_expecting_the_first_object_alone(&mut self, ids: &[String]) {
+        self.coordinator.flush(false).await;
+        self.coordinator.flush_deletes().await;
+        assert_eq!(
+            self.exported_records(),
+            records_of(&self.files[0]),
+            "only the first object is exported"
+        );
+        assert_eq!(
+            self.queue.deleted(),
+            ids[..1],
+            "the second message is left for redelivery"
+        );
     }
 
     /// The ledger key of file `i`, as the worker builds it.

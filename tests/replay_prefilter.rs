@@ -6,6 +6,9 @@
 // Test code: a panic is the failure it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -146,6 +149,35 @@ fn replay_under_the_filter_counts_what_a_full_parse_counts() {
         s["metric"] == "trailflow.sts.assume_role.calls" && s["labels"]["outcome"] == "throttled"
     });
     assert!(escaped_ok, "{series:?}");
+}
+
+/// AWS's documented events and other projects' real logs (`../shared/corpus`): STS calls and
+/// rejected flows as AWS writes them, beside events and files of every other shape.
+#[test]
+fn over_the_public_corpus_the_filter_changes_no_series() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        skip::skip("../shared/corpus is absent beside the checkout");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let c1_f1 = queries(
+        &work.path().join("q"),
+        &["c01_sts_assume_role.sql", "f1_rejected_flows.sql"],
+    );
+    let (want, _) = replay(&c1_f1, &corpus, &["--parse-all"]);
+    let (got, filtered_err) = replay(&c1_f1, &corpus, &[]);
+    for metric in ["trailflow.sts.assume_role.calls", "trailflow.flow.rejected"] {
+        assert!(
+            want.iter().any(|s| s["metric"] == metric),
+            "no {metric} series from the corpus"
+        );
+    }
+    assert_eq!(got, want);
+    assert!(
+        filtered_err.contains("records no query keeps left unparsed"),
+        "{filtered_err}"
+    );
 }
 
 #[test]
